@@ -1,0 +1,265 @@
+"""ViralCore settings: one module, read from the environment.
+
+With no environment at all this is the embedded default: SQLite under var/, no Redis, a broker
+that needs no server, sandbox providers. Production (DJANGO_ENV=production) refuses to start
+with anything unsafe; see viralcore/production.py. The README has a table of every variable.
+"""
+
+from pathlib import Path
+
+from viralcore.backends import broker_transport_options, cache_settings, database_settings
+from viralcore.env import ConfigError, Env
+from viralcore.production import unsafe_production_reasons
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = Env()
+
+# Where the embedded default keeps its SQLite file, Celery queue and beat schedule.
+VAR_DIR = Path(env.str("VAR_DIR", str(BASE_DIR / "var")))
+
+# "dev" (default: the embedded system for a laptop) or "production" (refuses unsafe settings).
+DJANGO_ENV = env.choice("DJANGO_ENV", "dev", ("dev", "production"))
+IS_PRODUCTION = DJANGO_ENV == "production"
+
+# Signs sessions and CSRF tokens. The default only exists for the embedded dev system.
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", DEV_SECRET_KEY)
+
+# Django's debug pages: on by default in dev, refused in production.
+DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
+
+# Host names this site answers to (comma-separated).
+ALLOWED_HOSTS = env.hosts(
+    "ALLOWED_HOSTS", [] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+
+# Origins allowed to POST forms (the admin) when served behind HTTPS, e.g. https://ops.example.com
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in (env.str("CSRF_TRUSTED_ORIGINS", "") or "").split(",")
+    if origin.strip()
+]
+
+# The database: postgres://user:pass@host:5432/name, or the default SQLite file under var/.
+DATABASE_URL = env.url(
+    "DATABASE_URL",
+    ("postgres", "postgresql", "sqlite"),
+    default=f"sqlite:///{VAR_DIR / 'viralcore.sqlite3'}",
+)
+# Connections each process may hold in its psycopg pool (PostgreSQL only).
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", 10, minimum=1)
+DATABASES = {"default": database_settings(DATABASE_URL, pool_max_size=DB_POOL_MAX_SIZE)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis for cache, rate limits and circuit breakers; unset means no Redis anywhere.
+REDIS_URL = env.url("REDIS_URL", ("redis", "rediss"))
+CACHES = cache_settings(REDIS_URL)
+
+# Sandbox providers: the project's own fakes of Telegram, Flutterwave, SMM panels and chains.
+SANDBOX = env.bool("SANDBOX", default=not IS_PRODUCTION)
+
+# Bearer token for /metrics; unset means /metrics answers loopback callers only.
+METRICS_TOKEN = env.str("METRICS_TOKEN")
+
+# Log output: "json" (one object a line, production default) or "text" (dev default).
+LOG_FORMAT = env.choice("LOG_FORMAT", "json" if IS_PRODUCTION else "text", ("json", "text"))
+# Root log level.
+LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+
+if IS_PRODUCTION:
+    _reasons = unsafe_production_reasons(
+        debug=DEBUG,
+        secret_key=SECRET_KEY,
+        default_secret_key=DEV_SECRET_KEY,
+        database_vendor="postgresql"
+        if "postgresql" in DATABASES["default"]["ENGINE"]
+        else "sqlite",
+        sandbox=SANDBOX,
+        redis_url=REDIS_URL,
+        allowed_hosts=ALLOWED_HOSTS,
+    )
+    if _reasons:
+        raise ConfigError("Refusing to start with DJANGO_ENV=production: " + "; ".join(_reasons))
+
+INSTALLED_APPS = [
+    "apps.common.admin_config.ViralCoreAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_prometheus",
+    "health_check",
+    "django_ratelimit",
+    "apps.common",
+    "apps.users",
+]
+
+MIDDLEWARE = [
+    "apps.common.middleware.CorrelationIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "viralcore.urls"
+WSGI_APPLICATION = "viralcore.wsgi.application"
+ASGI_APPLICATION = "viralcore.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves static files from the web process; in dev straight from the app folders.
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+WHITENOISE_AUTOREFRESH = not IS_PRODUCTION
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed files in production (after collectstatic); plain files in dev and tests.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Security (production sits behind a TLS-terminating proxy) ---
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
+# Probes from the platform and Prometheus speak plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$", r"^metrics$"]
+SESSION_COOKIE_SECURE = IS_PRODUCTION
+CSRF_COOKIE_SECURE = IS_PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+# Staff sessions end after 8 hours (a working day) of inactivity.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000 if IS_PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# Webhook bodies and admin forms are small; a larger body is refused before it is parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload is a commitment made per domain with the browsers' preload list; the operator
+    # decides it, not the code.
+    "security.W021",
+    # django-ratelimit only knows the plain django_redis class; ours is django-prometheus'
+    # subclass of it, with the same atomic INCR.
+    "django_ratelimit.W001",
+]
+if not REDIS_URL:
+    # Without Redis the cache is in-process memory. The embedded default serves every request
+    # from one runserver process, so its rate-limit counters are still seen by every request.
+    # Production refuses to start without REDIS_URL.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+
+# --- Admin login rate limits (django-ratelimit on the shared cache) ---
+# Attempts allowed per client IP and per username, as "count/period" (s, m, h, d; e.g. 10/15m).
+ADMIN_LOGIN_RATE_PER_IP = env.str("ADMIN_LOGIN_RATE_PER_IP", "20/15m")
+ADMIN_LOGIN_RATE_PER_USERNAME = env.str("ADMIN_LOGIN_RATE_PER_USERNAME", "5/15m")
+RATELIMIT_VIEW = "apps.common.views.rate_limited"
+
+# --- Celery ---
+# Broker: Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/, which
+# needs no server and is shared by the web, worker and beat processes of `make run`.
+CELERY_BROKER_URL = env.url(
+    "CELERY_BROKER_URL",
+    ("redis", "rediss", "amqp", "amqps", "filesystem", "memory"),
+    default=REDIS_URL or "filesystem://localhost/",
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, VAR_DIR)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Results live in the database rows the tasks change, never in a result backend.
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran, so a worker killed mid-task leaves it to another worker.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Our LOGGING (correlation ids, redaction) applies inside workers too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "apps.common.tasks.heartbeat", "schedule": 60.0},
+}
+
+# --- REST API ---
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+}
+SPECTACULAR_SETTINGS = {"TITLE": "ViralCore staff API", "VERSION": "1.0.0"}
+
+# --- Metrics ---
+# Migration metrics would query the database while the process starts; /ready/ covers them.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# --- Logging: every line carries the correlation id and passes the redaction filter ---
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "correlation": {"()": "apps.common.logging.CorrelationIdFilter"},
+        "redact": {"()": "apps.common.logging.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)-7s %(name)s [%(correlation_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(correlation_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["correlation", "redact"],
+            "formatter": LOG_FORMAT,
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
+}
