@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "apps.common",
     "apps.users",
+    "apps.audit",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,10 @@ if not REDIS_URL:
 ADMIN_LOGIN_RATE_PER_IP = env.str("ADMIN_LOGIN_RATE_PER_IP", "20/15m")
 ADMIN_LOGIN_RATE_PER_USERNAME = env.str("ADMIN_LOGIN_RATE_PER_USERNAME", "5/15m")
 RATELIMIT_VIEW = "apps.common.views.rate_limited"
+# Proxies of ours in front of gunicorn that append to X-Forwarded-For (0: use REMOTE_ADDR).
+# Rate limits and audit events take the client IP from this many hops back.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+RATELIMIT_IP_META_KEY = "apps.common.request_context.client_ip_from_request"
 
 # --- Celery ---
 # Broker: Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/, which

@@ -48,6 +48,8 @@ class ViralCoreAdminSite(admin.AdminSite):
     site_header = "ViralCore back-office"
     site_title = "ViralCore"
     index_title = "Operations"
+    # No public site behind the admin: hide the "View site" link.
+    site_url = None
 
     def login(self, request, extra_context=None):
         if request.method == "POST" and any(_login_limits(request, increment=False)):

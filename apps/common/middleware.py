@@ -11,10 +11,13 @@ from apps.common.correlation import (
     set_correlation_id,
     validate_correlation_id,
 )
+from apps.common.request_context import client_ip_from_request, set_client_ip
 
 
 class CorrelationIdMiddleware:
     """Take the caller's X-Request-ID (or make one), run the request under it, echo it back.
+
+    It also records the client IP for the audit events the request writes.
 
     A malformed or oversized id is refused with 400 and a message saying what is allowed:
     it would otherwise be written into every log line and audit event of the request.
@@ -37,6 +40,7 @@ class CorrelationIdMiddleware:
                 )
         correlation_id = supplied or new_correlation_id()
         set_correlation_id(correlation_id)
+        set_client_ip(client_ip_from_request(request))
         request.correlation_id = correlation_id
         response = self.get_response(request)
         response[HEADER] = correlation_id
