@@ -116,6 +116,8 @@ def test_a_safe_production_configuration_has_no_objections():
         ({"sandbox": True}, "SANDBOX is on"),
         ({"redis_url": None}, "REDIS_URL is not set"),
         ({"allowed_hosts": []}, "ALLOWED_HOSTS is not set"),
+        ({"telegram_token_is_default": True}, "TELEGRAM_BOT_TOKEN is the sandbox default"),
+        ({"webhook_secret_is_default": True}, "TELEGRAM_WEBHOOK_SECRET is the sandbox default"),
     ],
 )
 def test_production_refuses_each_unsafe_setting(change, named):
@@ -167,6 +169,8 @@ def test_deploy_checks_pass_with_production_settings():
         REDIS_URL="redis://127.0.0.1:6379/0",
         SANDBOX="false",
         ALLOWED_HOSTS="ops.example.com",
+        TELEGRAM_BOT_TOKEN="42:production-token-from-botfather",
+        TELEGRAM_WEBHOOK_SECRET="production-webhook-secret",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout

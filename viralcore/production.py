@@ -20,6 +20,8 @@ def unsafe_production_reasons(
     sandbox: bool,
     redis_url: str | None,
     allowed_hosts: list[str],
+    telegram_token_is_default: bool = False,
+    webhook_secret_is_default: bool = False,
 ) -> list[str]:
     """Every reason this configuration must not serve real users; empty when it may."""
     reasons = []
@@ -43,4 +45,8 @@ def unsafe_production_reasons(
         )
     if not allowed_hosts:
         reasons.append("ALLOWED_HOSTS is not set")
+    if telegram_token_is_default:
+        reasons.append("TELEGRAM_BOT_TOKEN is the sandbox default")
+    if webhook_secret_is_default:
+        reasons.append("TELEGRAM_WEBHOOK_SECRET is the sandbox default")
     return reasons

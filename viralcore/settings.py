@@ -7,6 +7,8 @@ with anything unsafe; see viralcore/production.py. The README has a table of eve
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from viralcore.backends import broker_transport_options, cache_settings, database_settings
 from viralcore.env import ConfigError, Env
 from viralcore.production import unsafe_production_reasons
@@ -58,6 +60,35 @@ CACHES = cache_settings(REDIS_URL)
 # Sandbox providers: the project's own fakes of Telegram, Flutterwave, SMM panels and chains.
 SANDBOX = env.bool("SANDBOX", default=not IS_PRODUCTION)
 
+# --- Telegram ---
+# The bot's token from @BotFather. The sandbox's fake Bot API accepts only this token.
+DEV_TELEGRAM_BOT_TOKEN = "123456:sandbox-token"  # noqa: S105 - sandbox only
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", DEV_TELEGRAM_BOT_TOKEN)
+# Shared secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -).
+DEV_TELEGRAM_WEBHOOK_SECRET = "sandbox-webhook-secret"  # noqa: S105 - sandbox only
+TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", DEV_TELEGRAM_WEBHOOK_SECRET)
+# Where Bot API calls go: real Telegram, or the sandbox fake served by our own web process.
+TELEGRAM_API_BASE_URL = env.url(
+    "TELEGRAM_API_BASE_URL",
+    ("http", "https"),
+    default="http://127.0.0.1:8000/sandbox/telegram/bot"
+    if SANDBOX
+    else "https://api.telegram.org/bot",
+)
+
+# Telegram's delivery limits the outbox sender keeps to: messages a second overall, and the
+# seconds between two messages to one private chat and to one group (20 a minute).
+TELEGRAM_MESSAGES_PER_SECOND = 30
+TELEGRAM_PRIVATE_CHAT_INTERVAL = 1.0
+TELEGRAM_GROUP_CHAT_INTERVAL = 3.0
+# Seconds to wait for a Bot API answer; after that the message's fate is unknown (not resent).
+TELEGRAM_READ_TIMEOUT = 15.0
+# Bot work has its own queue, so a flood of updates never delays payouts and vice versa.
+CELERY_TASK_ROUTES = {"apps.bot.tasks.*": {"queue": "bot"}}
+
+# Updates one Telegram user may send, as "count/period"; above it: one "slow down", then silence.
+BOT_UPDATE_RATE = env.str("BOT_UPDATE_RATE", "20/m")
+
 # Bearer token for /metrics; unset means /metrics answers loopback callers only.
 METRICS_TOKEN = env.str("METRICS_TOKEN")
 
@@ -77,6 +108,8 @@ if IS_PRODUCTION:
         sandbox=SANDBOX,
         redis_url=REDIS_URL,
         allowed_hosts=ALLOWED_HOSTS,
+        telegram_token_is_default=TELEGRAM_BOT_TOKEN == DEV_TELEGRAM_BOT_TOKEN,
+        webhook_secret_is_default=TELEGRAM_WEBHOOK_SECRET == DEV_TELEGRAM_WEBHOOK_SECRET,
     )
     if _reasons:
         raise ConfigError("Refusing to start with DJANGO_ENV=production: " + "; ".join(_reasons))
@@ -89,13 +122,18 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_prometheus",
     "health_check",
     "django_ratelimit",
     "apps.common",
     "apps.users",
     "apps.audit",
+    "apps.ledger",
+    "apps.bot",
+    "apps.sandbox",
 ]
 
 MIDDLEWARE = [
@@ -224,15 +262,35 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "apps.common.tasks.heartbeat", "schedule": 60.0},
+    "bot-sweep-pending-updates": {"task": "apps.bot.tasks.sweep_pending_updates", "schedule": 30.0},
+    "bot-send-outbox": {"task": "apps.bot.tasks.send_outbox", "schedule": 10.0},
+    # Proves cached balances equal their entries; an ERROR log line is the alert (02:30 UTC).
+    "ledger-check-nightly": {
+        "task": "apps.ledger.tasks.nightly_ledger_check",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- REST API ---
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Token first: an anonymous API caller gets 401 with `WWW-Authenticate: Token`, not a bare 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
 }
-SPECTACULAR_SETTINGS = {"TITLE": "ViralCore staff API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ViralCore staff API",
+    "VERSION": "1.0.0",
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: no CDN in the staff docs.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The schema and its docs describe staff endpoints: staff only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+}
 
 # --- Metrics ---
 # Migration metrics would query the database while the process starts; /ready/ covers them.

@@ -1,18 +1,27 @@
-"""URL map: the staff admin, operations endpoints and the staff API schema."""
+"""URL map: the staff admin, operations endpoints, the staff API and its schema and docs."""
 
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.common import views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", views.health, name="health"),
+    path("telegram/", include("apps.bot.urls")),
     path("ready/", views.ReadinessView.as_view(), name="ready"),
     path("metrics", views.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("apps.audit.urls")),
 ]
+
+# The project's own fakes (Telegram Bot API, bot chat page): dev and tests only, never routed
+# in production, where SANDBOX is refused at start-up.
+if settings.SANDBOX:
+    urlpatterns.append(path("sandbox/", include("apps.sandbox.urls")))
 
 handler400 = "apps.common.views.bad_request"
 handler403 = "apps.common.views.permission_denied"

@@ -12,7 +12,13 @@ SENIOR_FINANCE = "Senior finance"
 # Reading what happened: every role.
 _READ = [
     "users.view_botuser",
+    "audit.view_auditevent",
     "users.export_audit",
+    "ledger.view_account",
+    "ledger.view_transaction",
+    "ledger.view_entry",
+    "ledger.view_hold",
+    "ledger.view_adjustment",
 ]
 
 # Money actions a finance clerk takes alone, within the dual-approval limit.

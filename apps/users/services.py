@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.users.models import BotUser
+from apps.users.signals import bot_user_changed
 
 
 class RegistrationError(ValueError):
@@ -59,3 +60,41 @@ def _find_referrer(referrer_telegram_id: int | None, telegram_id: int) -> BotUse
 def touch_last_seen(*, bot_user: BotUser) -> None:
     """Record activity without loading or saving the whole row (no lost updates)."""
     BotUser.objects.filter(pk=bot_user.pk).update(last_seen_at=timezone.now())
+
+
+class ModerationError(ValueError):
+    """A ban or unban that cannot be done as asked; the message says why."""
+
+
+def ban_bot_user(*, bot_user: BotUser, actor, reason: str) -> bool:
+    """Ban BOT_USER (audited with REASON); False when they were already banned."""
+    return _set_banned(bot_user=bot_user, actor=actor, reason=reason, banned=True)
+
+
+def unban_bot_user(*, bot_user: BotUser, actor, reason: str) -> bool:
+    return _set_banned(bot_user=bot_user, actor=actor, reason=reason, banned=False)
+
+
+def _set_banned(*, bot_user: BotUser, actor, reason: str, banned: bool) -> bool:
+    from apps.audit.services import record_event
+
+    if not reason or not reason.strip():
+        raise ModerationError("A ban or unban needs a reason: support will read it later.")
+    with transaction.atomic():
+        changed = BotUser.objects.filter(pk=bot_user.pk, is_banned=not banned).update(
+            is_banned=banned
+        )
+        if changed:
+            record_event(
+                actor=actor,
+                action="bot_user.banned" if banned else "bot_user.unbanned",
+                object_type="bot_user",
+                object_id=bot_user.pk,
+                before={"is_banned": not banned},
+                after={"is_banned": banned},
+                reason=reason.strip(),
+                search_terms=[bot_user.telegram_id, bot_user.username],
+            )
+            transaction.on_commit(lambda: bot_user_changed.send(BotUser, bot_user=bot_user))
+    bot_user.is_banned = banned
+    return bool(changed)

@@ -33,7 +33,10 @@ def test_ready_reports_every_dependency_ok(client):
 @pytest.mark.django_db(transaction=True)
 def test_ready_is_503_naming_the_database_when_it_is_down(client):
     original = dict(connection.settings_dict)
-    connection.close()
+    # Set the open connection aside rather than closing it: closing the last connection to
+    # SQLite's in-memory test database would destroy the database for every later test.
+    kept = connection.connection
+    connection.connection = None
     if connection.vendor == "postgresql":
         connection.settings_dict["PORT"] = 1
     else:
@@ -43,6 +46,7 @@ def test_ready_is_503_naming_the_database_when_it_is_down(client):
     finally:
         connection.close()
         connection.settings_dict.update(original)
+        connection.connection = kept
     assert response.status_code == 503
     body = response.json()
     assert "database" in body["failed"]
@@ -117,3 +121,9 @@ def test_metrics_need_the_bearer_token_when_one_is_set(client, header, status):
     # Loopback is not enough once a token is configured.
     response = client.get("/metrics", REMOTE_ADDR="127.0.0.1", **extra)
     assert response.status_code == status
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
+def test_the_api_schema_and_docs_are_for_staff_only(client, path):
+    assert client.get(path).status_code in (401, 403)

@@ -42,3 +42,17 @@ def test_seed_demo_refuses_to_run_in_production(roles):
     with pytest.raises(CommandError, match="refuses to run in production"):
         seed()
     assert not get_user_model().objects.exists()
+
+
+def test_seed_demo_gives_demo_users_balances_through_the_ledger_once(roles):
+    from decimal import Decimal
+
+    from apps.ledger.selectors import balances_for
+
+    seed()
+    seed()
+    ada = BotUser.objects.get(username="ada_boosts")
+    bayo = BotUser.objects.get(username="bayo_x")
+    assert balances_for(ada)["affiliate_usd"] == Decimal("25.00")
+    assert balances_for(bayo)["earnings_ngn"] == Decimal("15000.00")
+    call_command("ledger_check", stdout=StringIO())

@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: demo staff for each role and a few bot users (idempotent, dev only)."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -8,8 +9,13 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from apps.audit.actors import Actor
+from apps.users.models import BotUser
 from apps.users.roles import FINANCE, SENIOR_FINANCE, SUPPORT
 from apps.users.services import register_bot_user
+from apps.users.staff_rights import record_user_rights_change
+
+ACTOR = Actor.system("manage.py seed_demo")
 
 DEMO_STAFF = [
     # (username, group or None for the superuser)
@@ -18,6 +24,12 @@ DEMO_STAFF = [
     ("demo-finance", FINANCE),
     ("demo-senior", SENIOR_FINANCE),
     ("demo-senior-2", SENIOR_FINANCE),
+]
+
+# (telegram id, account kind, currency, amount, transaction kind, from system account)
+DEMO_BALANCES = [
+    (100000001, "affiliate", "USD", "25.00", "commission", "commissions"),
+    (100000002, "earnings", "NGN", "15000.00", "adjustment", "adjustments"),
 ]
 
 # (telegram id, username, first name, referrer's telegram id)
@@ -38,6 +50,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             created_logins = [login for login in map(self.ensure_staff, DEMO_STAFF) if login]
             bot_users_created = sum(self.ensure_bot_user(*row) for row in DEMO_BOT_USERS)
+            for row in DEMO_BALANCES:
+                self.ensure_balance(*row)
         self.report(created_logins, bot_users_created)
 
     def ensure_staff(self, row):
@@ -47,10 +61,11 @@ class Command(BaseCommand):
             return None
         password = secrets.token_urlsafe(12)
         if role is None:
-            users.objects.create_superuser(username=username, password=password, email="")
+            user = users.objects.create_superuser(username=username, password=password, email="")
         else:
             user = users.objects.create_user(username=username, password=password, is_staff=True)
             user.groups.add(Group.objects.get(name=role))
+        record_user_rights_change(user=user, before={}, actor=ACTOR, created=True)
         return username, role or "superuser", password
 
     def ensure_bot_user(self, telegram_id, username, first_name, referrer_telegram_id) -> bool:
@@ -61,6 +76,22 @@ class Command(BaseCommand):
             referrer_telegram_id=referrer_telegram_id,
         )
         return created
+
+    def ensure_balance(self, telegram_id, kind, currency, amount, transaction_kind, source):
+        """Credit a demo balance through the ledger; the idempotency key makes reruns no-ops."""
+        from apps.ledger.services.accounts import system_account, user_account
+        from apps.ledger.services.posting import transfer
+
+        owner = BotUser.objects.get(telegram_id=telegram_id)
+        transfer(
+            source=system_account(kind=source, currency=currency),
+            destination=user_account(owner=owner, kind=kind),
+            amount=Decimal(amount),
+            idempotency_key=f"seed-demo:{telegram_id}:{kind}",
+            kind=transaction_kind,
+            actor=ACTOR,
+            memo="demo balance",
+        )
 
     def report(self, created_logins, bot_users_created):
         if created_logins:

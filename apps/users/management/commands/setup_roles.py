@@ -4,7 +4,11 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from apps.audit.actors import Actor
 from apps.users.roles import ROLE_PERMISSIONS
+from apps.users.staff_rights import record_group_rights_change, rights_of_group
+
+ACTOR = Actor.system("manage.py setup_roles")
 
 
 def resolve_permissions(names: list[str]) -> list[Permission]:
@@ -30,7 +34,9 @@ class Command(BaseCommand):
             group, created = Group.objects.get_or_create(name=role)
             wanted = set(resolve_permissions(names))
             current = set(group.permissions.all())
+            before = {} if created else rights_of_group(group)
             group.permissions.set(wanted)
+            record_group_rights_change(group=group, before=before, actor=ACTOR)
             added, removed = len(wanted - current), len(current - wanted)
             verb = "created" if created else "updated"
             self.stdout.write(f"{role}: {verb}, {len(wanted)} permissions (+{added} -{removed})")

@@ -1,0 +1,183 @@
+"""What the bot does with a message or a button press. Sync, called from PTB handlers.
+
+Everything here runs inside the transaction that processes one update: messages go to the
+outbox keyed by the update, so a retried update never speaks twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apps.bot import abuse, texts
+from apps.bot.incoming import Incoming
+from apps.bot.outbox import queue_callback_answer, queue_photo, queue_text
+from apps.bot.selectors import affiliate_summary, balance_summary
+from apps.bot.user_cache import cached_bot_user
+from apps.users.services import register_bot_user, touch_last_seen
+
+logger = logging.getLogger(__name__)
+
+MENU_BUTTONS = [
+    [{"text": "🆕 Services", "callback_data": "menu:services"}],
+    [
+        {"text": "🤝 Affiliate", "callback_data": "menu:affiliate"},
+        {"text": "💰 My balance", "callback_data": "menu:balance"},
+    ],
+    [
+        {"text": "💵 Withdraw", "callback_data": "menu:withdraw"},
+        {"text": "🛠️ Support", "callback_data": "menu:support"},
+    ],
+]
+BACK_BUTTON = [[{"text": "↩️ Main menu", "callback_data": "menu:main"}]]
+
+
+class Replies:
+    """Queues this update's replies with keys derived from the update (dedupe on retry)."""
+
+    def __init__(self, incoming: Incoming):
+        self.incoming = incoming
+        self.count = 0
+
+    def _key(self) -> str:
+        self.count += 1
+        return f"update:{self.incoming.update_id}:{self.count}"
+
+    def text(self, text: str, buttons=None) -> None:
+        queue_text(
+            chat_id=self.incoming.chat_id, text=text, buttons=buttons, dedupe_key=self._key()
+        )
+
+    def menu(self, caption: str = texts.MAIN_MENU, photo: bool = False) -> None:
+        if photo:
+            queue_photo(
+                chat_id=self.incoming.chat_id,
+                asset="menu",
+                caption=caption,
+                buttons=MENU_BUTTONS,
+                dedupe_key=self._key(),
+            )
+        else:
+            self.text(caption, MENU_BUTTONS)
+
+
+def handle_message(incoming: Incoming, *, bot_username: str) -> None:
+    replies = Replies(incoming)
+    command = incoming.command
+    if not incoming.is_private:
+        if command:
+            replies.text(texts.PRIVATE_CHAT_ONLY)
+        return
+    if incoming.sender is None:
+        return
+    user = _user_for(incoming, referral=command[1] if command and command[0] == "start" else "")
+    if not _may_proceed(user, replies):
+        return
+    if command and command[0] == "start":
+        replies.menu(texts.WELCOME, photo=True)
+    elif command and command[0] == "help":
+        replies.text(texts.HELP, BACK_BUTTON)
+    else:
+        replies.text(texts.NOT_UNDERSTOOD)
+        replies.menu()
+
+
+def handle_callback(incoming: Incoming, *, bot_username: str) -> None:
+    replies = Replies(incoming)
+    queue_callback_answer(callback_query_id=incoming.callback_query_id, chat_id=incoming.chat_id)
+    if not incoming.is_private or incoming.sender is None:
+        return
+    user = _user_for(incoming, referral="")
+    if not _may_proceed(user, replies):
+        return
+    screen = SCREENS.get(incoming.callback_data)
+    if screen is None:
+        # Callback data comes from the client and may be made up; never trust it.
+        logger.info("unknown callback data from %s", incoming.sender.telegram_id)
+        replies.text(texts.NOT_UNDERSTOOD)
+        replies.menu()
+        return
+    screen(user, replies, bot_username=bot_username)
+
+
+def _user_for(incoming: Incoming, *, referral: str):
+    sender = incoming.sender
+    user = cached_bot_user(sender.telegram_id)
+    if user is None:
+        user, _ = register_bot_user(
+            telegram_id=sender.telegram_id,
+            username=sender.username,
+            first_name=sender.first_name,
+            last_name=sender.last_name,
+            language_code=sender.language_code,
+            referrer_telegram_id=_referrer_id(referral),
+        )
+    touch_last_seen(bot_user=user)
+    return user
+
+
+def _referrer_id(argument: str) -> int | None:
+    """42 for "ref_42"; None for anything else (a made-up link is simply no referral)."""
+    if not argument.startswith("ref_"):
+        return None
+    digits = argument[4:]
+    return int(digits) if digits.isdigit() and len(digits) <= 15 else None
+
+
+def _may_proceed(user, replies: Replies) -> bool:
+    if user.is_banned:
+        if abuse.first_suspension_notice_today(user.telegram_id):
+            replies.text(texts.SUSPENDED)
+        return False
+    if abuse.over_rate_limit(user.telegram_id):
+        if abuse.first_slow_down_in_window(user.telegram_id):
+            replies.text(texts.SLOW_DOWN)
+        return False
+    return True
+
+
+def _main_menu(user, replies: Replies, *, bot_username: str) -> None:
+    replies.menu()
+
+
+def _affiliate(user, replies: Replies, *, bot_username: str) -> None:
+    link = f"https://t.me/{bot_username}?start=ref_{user.telegram_id}"
+    replies.text(_affiliate_text(affiliate_summary(user), link), BACK_BUTTON)
+
+
+def _affiliate_text(summary, link: str) -> str:
+    return texts.AFFILIATE.format(
+        link=texts.md(link),
+        referrals=texts.md(summary.referrals),
+        earned=texts.money(summary.commission_earned, "USD"),
+        balance=texts.money(summary.balance, "USD"),
+    )
+
+
+def _balance(user, replies: Replies, *, bot_username: str) -> None:
+    summary = balance_summary(user)
+    credits = ", ".join(f"{texts.md(name)}: {count}" for name, count in summary.credits)
+    replies.text(
+        texts.BALANCE.format(
+            credits=credits or texts.md(texts.NO_CREDITS),
+            affiliate=texts.money(summary.affiliate_usd, "USD"),
+            earnings=texts.money(summary.earnings_ngn, "NGN"),
+        ),
+        BACK_BUTTON,
+    )
+
+
+def _static(text: str):
+    def screen(user, replies: Replies, *, bot_username: str) -> None:
+        replies.text(text, BACK_BUTTON)
+
+    return screen
+
+
+SCREENS = {
+    "menu:main": _main_menu,
+    "menu:services": _static(texts.SERVICES),
+    "menu:affiliate": _affiliate,
+    "menu:balance": _balance,
+    "menu:withdraw": _static(texts.WITHDRAW),
+    "menu:support": _static(texts.SUPPORT),
+}
