@@ -9,23 +9,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.actors import as_actor
 from apps.audit.chain import event_hash, to_json_value
-from apps.audit.models import AuditChainHead, AuditEvent, AuditSearchTerm
+from apps.audit.models import AuditEvent
+from apps.audit.storage import insert_event, lock_head
 from apps.common.correlation import get_correlation_id
 from apps.common.request_context import get_client_ip
 
+AMOUNT_PATTERN = re.compile(r"^-?\d+\.\d+$")
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+# Shorter values ("ok", "1") would match thousands of events and help nobody.
 MIN_TERM_LENGTH = 3
 MAX_TERM_LENGTH = 128
 
 
 class AuditError(ValueError):
     """An event that cannot be recorded as given."""
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event with everything but its place in the chain (sequence, time, hashes)."""
+
+    event: AuditEvent
+    terms: list[str]
 
 
 def record_event(
@@ -45,49 +57,73 @@ def record_event(
     id, a tx hash, a payout reference); the actor, object id, correlation id and the scalar
     values of BEFORE and AFTER are indexed anyway.
     """
+    return append_event(
+        prepare_event(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+            reason=reason,
+            search_terms=search_terms,
+        )
+    )
+
+
+def prepare_event(
+    *,
+    actor,
+    action: str,
+    object_type: str,
+    object_id="",
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+    search_terms: Iterable = (),
+) -> PendingEvent:
+    """Validate and serialise an event without touching the chain.
+
+    Hot paths (ledger postings) prepare before taking their row locks and append after, so the
+    Python work stays out of the window in which the locks are held.
+    """
     actor = as_actor(actor)
     if not ACTION_PATTERN.match(action):
         raise AuditError(f"Action {action!r} must be a dotted name such as 'withdrawal.approved'.")
-    with transaction.atomic():
-        head = _locked_head()
-        event = AuditEvent(
-            sequence=head.sequence + 1,
-            occurred_at=timezone.now(),
-            actor_type=actor.type,
-            actor_id=actor.id,
-            actor_label=actor.label,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            before=to_json_value(before),
-            after=to_json_value(after),
-            reason=reason,
-            correlation_id=get_correlation_id() or "",
-            client_ip=get_client_ip(),
-            prev_hash=head.hash,
-        )
+    event = AuditEvent(
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=to_json_value(before),
+        after=to_json_value(after),
+        reason=reason,
+        correlation_id=get_correlation_id() or "",
+        client_ip=get_client_ip(),
+    )
+    return PendingEvent(event, sorted(_terms_for(event, search_terms)))
+
+
+def append_event(pending: PendingEvent) -> AuditEvent:
+    """Give PENDING the next place in the chain and store it, in the caller's transaction."""
+    event = pending.event
+    # No savepoint: the event lives and dies with the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        head = lock_head()
+        event.sequence = head.sequence + 1
+        event.occurred_at = timezone.now()
+        event.prev_hash = head.hash
         event.hash = event_hash(event)
-        event.save(force_insert=True)
-        AuditChainHead.objects.filter(pk=head.pk).update(sequence=event.sequence, hash=event.hash)
-        _index_terms(event, search_terms)
+        insert_event(event, pending.terms)
     return event
 
 
-def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        # First event ever (the migration normally creates the row; a flushed test DB may not).
-        AuditChainHead.objects.get_or_create(pk=1)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    return head
-
-
-def _index_terms(event: AuditEvent, extra: Iterable) -> None:
+def _terms_for(event: AuditEvent, extra: Iterable) -> set:
     terms = search_terms_of(event) | {_term(value) for value in extra}
     terms.discard(None)
-    AuditSearchTerm.objects.bulk_create(
-        AuditSearchTerm(event=event, term=term) for term in sorted(terms)
-    )
+    return terms
 
 
 def search_terms_of(event: AuditEvent) -> set:
@@ -115,4 +151,6 @@ def search_key(text: str) -> str:
 
 def _term(value) -> str | None:
     text = search_key(str(value))
-    return text if len(text) >= MIN_TERM_LENGTH else None
+    if len(text) < MIN_TERM_LENGTH or AMOUNT_PATTERN.match(text):
+        return None  # amounts are not identifiers: nobody looks a case up by "12.50"
+    return text

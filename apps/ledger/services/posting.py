@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from apps.audit.services import record_event
+from apps.audit.services import PendingEvent, append_event, prepare_event
 from apps.common.correlation import get_correlation_id
 from apps.ledger.errors import (
     AlreadyReversed,
@@ -38,6 +38,7 @@ from apps.ledger.services.validation import (
     check_positive,
     prepare_posting,
 )
+from apps.users.models import BotUser
 
 POSTED_ACTION = "ledger.transaction_posted"
 OBJECT_TYPE = "ledger_transaction"
@@ -97,9 +98,11 @@ def post(
         if not created:
             return Posted(stored, created=False)
         statements.insert_entries(transaction_id=stored.pk, legs=posting.legs)
+        # Serialised before the locks: the locked window holds only SQL and the chain append.
+        event = _posted_event(stored, posting)
         accounts = _lock_accounts(posting)
         _update_balances(posting, accounts)
-        _record_posted(stored, posting, accounts)
+        append_event(event)
     return Posted(stored, created=True)
 
 
@@ -195,10 +198,13 @@ def _update_balances(posting: PreparedPosting, accounts: dict[int, Account]) -> 
     statements.add_to_balances(deltas)
 
 
-def _record_posted(stored: Transaction, posting: PreparedPosting, accounts) -> None:
-    entries = [_entry_document(accounts[account.pk], amount) for account, amount in posting.legs]
-    owners = {entry["owner_telegram_id"] for entry in entries} - {None}
-    record_event(
+def _posted_event(stored: Transaction, posting: PreparedPosting) -> PendingEvent:
+    telegram_ids = _owner_telegram_ids(posting)
+    entries = [
+        _entry_document(account, amount, telegram_ids.get(account.owner_id))
+        for account, amount in posting.legs
+    ]
+    return prepare_event(
         actor=posting.actor,
         action=POSTED_ACTION,
         object_type=OBJECT_TYPE,
@@ -210,14 +216,21 @@ def _record_posted(stored: Transaction, posting: PreparedPosting, accounts) -> N
             "reverses": stored.reverses_id,
             "entries": entries,
         },
-        search_terms=[stored.idempotency_key, *sorted(owners)],
+        search_terms=[stored.idempotency_key, *sorted(set(telegram_ids.values()))],
     )
 
 
-def _entry_document(account: Account, amount: Decimal) -> dict:
+def _owner_telegram_ids(posting: PreparedPosting) -> dict[int, int]:
+    owner_ids = {account.owner_id for account, _ in posting.legs if account.owner_id}
+    if not owner_ids:
+        return {}
+    return dict(BotUser.objects.filter(pk__in=owner_ids).values_list("pk", "telegram_id"))
+
+
+def _entry_document(account: Account, amount: Decimal, owner_telegram_id: int | None) -> dict:
     return {
         "account": account.pk,
-        "owner_telegram_id": account.owner_telegram_id,
+        "owner_telegram_id": owner_telegram_id,
         "kind": account.kind,
         "currency": account.currency,
         "amount": str(amount),
