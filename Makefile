@@ -31,9 +31,11 @@ lint: install
 test: lint
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
-# Ledger posting throughput against raw SQL; needs PostgreSQL (see bench/README.md).
+# Ledger postings against raw SQL, and the webhook against a trivial view; needs PostgreSQL
+# and Redis (see bench/README.md).
 bench: install
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/webhook.py
 
 format: install
 	$(BIN)/ruff format .

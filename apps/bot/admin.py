@@ -53,7 +53,7 @@ class TelegramUpdateAdmin(ReadOnlyAdmin):
 def _enqueue(chat_id):
     from apps.bot.tasks import process_chat
 
-    process_chat.delay(chat_id)
+    process_chat.delay(chat_id)  # staff asked: always, whatever the wake flag says
 
 
 @admin.register(OutboundMessage)

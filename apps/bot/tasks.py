@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db.models import Min
 from django.utils import timezone
 
+from apps.bot.inbox import wake_flag
 from apps.bot.models import TelegramUpdate, UpdateStatus
 from apps.bot.processing import FAILED_WILL_RETRY
 from apps.bot.processing import process_chat as process_chat_updates
@@ -19,6 +21,8 @@ STUCK_AFTER = timedelta(seconds=30)
 
 @shared_task(bind=True, max_retries=None)
 def process_chat(self, chat_id: int) -> int:
+    # Cleared before looking for work: an update stored from now on wakes the chat again.
+    cache.delete(wake_flag(chat_id))
     outcomes = process_chat_updates(chat_id)
     if outcomes and outcomes[-1] == FAILED_WILL_RETRY:
         # Back off and take the chat again; its later updates wait for this one.
