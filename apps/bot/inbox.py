@@ -124,19 +124,20 @@ def _insert_params(data: dict, envelope: UpdateEnvelope) -> list:
     ]
 
 
-def wake_chat(chat_id: int) -> None:
+def wake_chat(chat_id: int) -> bool:
     """Enqueue the chat's worker, once per burst when the cache is shared.
 
     With Redis, a flag per chat stands for "a task is queued"; the task clears it before it
     looks for work, so an update arriving later wakes it again. A burst of updates then costs
     one Celery message, not one each. Without a shared cache every update enqueues (the
-    task finds nothing to do when another run already took its update).
+    task finds nothing to do when another run already took its update). True when enqueued.
     """
     from apps.bot.tasks import process_chat
 
     if settings.REDIS_URL and not cache.add(wake_flag(chat_id), True, timeout=WAKE_FLAG_SECONDS):
-        return
+        return False
     process_chat.delay(chat_id)
+    return True
 
 
 def wake_flag(chat_id: int) -> str:

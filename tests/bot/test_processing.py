@@ -118,3 +118,14 @@ def test_two_workers_on_one_chat_keep_the_order(telegram, client):
     run_bot()
     assert bot_said(ADA["id"])[0].startswith("👋 Welcome")
     assert len(bot_said(ADA["id"])) == 6
+
+
+@pytest.mark.redis
+def test_a_burst_of_updates_in_one_chat_wakes_its_worker_once(telegram):
+    from apps.bot.inbox import wake_chat
+    from apps.bot.tasks import process_chat as process_chat_task
+
+    assert wake_chat(ADA["id"]) is True
+    assert wake_chat(ADA["id"]) is False  # already queued: the queued task will take it
+    process_chat_task.run(ADA["id"])  # the task clears the flag before looking for work
+    assert wake_chat(ADA["id"]) is True
