@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from apps.bot import abuse, texts
+from apps.bot.conversation import clear_step, current_step
 from apps.bot.incoming import Incoming
 from apps.bot.outbox import queue_callback_answer, queue_photo, queue_text
 from apps.bot.selectors import affiliate_summary, balance_summary
@@ -72,10 +73,14 @@ def handle_message(incoming: Incoming, *, bot_username: str) -> None:
     user = _user_for(incoming, referral=command[1] if command and command[0] == "start" else "")
     if not _may_proceed(user, replies):
         return
+    if command:
+        clear_step(user.telegram_id)  # a command abandons any half-finished journey
     if command and command[0] == "start":
         replies.menu(texts.WELCOME, photo=True)
     elif command and command[0] == "help":
         replies.text(texts.HELP, BACK_BUTTON)
+    elif (step := current_step(user.telegram_id)).name in STEP_HANDLERS:
+        STEP_HANDLERS[step.name](user, replies, incoming.text, step)
     else:
         replies.text(texts.NOT_UNDERSTOOD)
         replies.menu()
@@ -89,6 +94,7 @@ def handle_callback(incoming: Incoming, *, bot_username: str) -> None:
     user = _user_for(incoming, referral="")
     if not _may_proceed(user, replies):
         return
+    clear_step(user.telegram_id)  # any button leaves the step the user was in
     screen = SCREENS.get(incoming.callback_data)
     if screen is None:
         # Callback data comes from the client and may be made up; never trust it.
@@ -181,3 +187,9 @@ SCREENS = {
     "menu:withdraw": _static(texts.WITHDRAW),
     "menu:support": _static(texts.SUPPORT),
 }
+
+
+# Steps that take typed input, by name: the purchase, withdrawal and boost journeys register
+# theirs here (handler(user, replies, text, step)). Text in an unknown or stale step gets the
+# "didn't understand" reply and the menu.
+STEP_HANDLERS: dict = {}
