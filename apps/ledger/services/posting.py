@@ -19,7 +19,7 @@ import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from apps.audit.services import PendingEvent, append_event, prepare_event
 from apps.common.correlation import get_correlation_id
@@ -141,22 +141,19 @@ def _insert_or_replay(posting: PreparedPosting) -> tuple[Transaction, bool]:
         fingerprint=posting.fingerprint,
         reverses=posting.reverses,
     )
-    try:
-        # A racing poster of the same key waits here on the unique index until we commit,
-        # then gets the IntegrityError and reads our row: one of them posts, never both.
-        with transaction.atomic():
-            row.save(force_insert=True)
-    except IntegrityError:
-        existing = Transaction.objects.filter(idempotency_key=posting.idempotency_key).first()
-        if existing is not None:
-            return _replay(posting, existing), False
-        if posting.reverses is not None:
-            # The other unique column: `reverses`, taken by a reversal under another key.
-            raise AlreadyReversed(
-                f"Transaction #{posting.reverses.pk} was already reversed by another transaction."
-            ) from None
-        raise
-    return row, True
+    # A racing poster of the same key waits on the unique index until we commit, then inserts
+    # nothing and reads our row: one of them posts, never both.
+    if statements.insert_transaction(row):
+        return row, True
+    existing = Transaction.objects.filter(idempotency_key=posting.idempotency_key).first()
+    if existing is not None:
+        return _replay(posting, existing), False
+    if posting.reverses is None:  # pragma: no cover - only two unique columns can conflict
+        raise InvalidTransaction("The transaction could not be stored; nothing was posted.")
+    # The other unique column: `reverses`, taken by a reversal under another key.
+    raise AlreadyReversed(
+        f"Transaction #{posting.reverses.pk} was already reversed by another transaction."
+    )
 
 
 def _replay(posting: PreparedPosting, existing: Transaction) -> Transaction:

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from apps.ledger.models import Account, Entry
+from apps.ledger.models import Account, Entry, Transaction
 from apps.users.models import BotUser
 
 
@@ -84,3 +84,39 @@ def add_to_balances(deltas: dict[int, Decimal]) -> None:
             f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
             params,
         )
+
+
+_TRANSACTION_COLUMNS = (
+    "idempotency_key", "kind", "memo", "actor_type", "actor_id", "actor_label",
+    "correlation_id", "fingerprint", "reverses_id", "created_at",
+)  # fmt: skip
+
+
+def insert_transaction(row: Transaction) -> bool:
+    """INSERT ROW unless its key (or the transaction it reverses) is taken; True if inserted.
+
+    ON CONFLICT DO NOTHING instead of a savepoint around a plain INSERT: one statement, and a
+    racing poster of the same key still waits on the unique index until the first one commits,
+    then inserts nothing and reads the stored row. Runs on PostgreSQL and SQLite alike.
+    """
+    table = _quote(Transaction._meta.db_table)
+    values = [
+        Transaction._meta.get_field(
+            column.removesuffix("_id") if column == "reverses_id" else column
+        ).get_db_prep_save(getattr(row, column), connection)
+        for column in _TRANSACTION_COLUMNS
+    ]
+    placeholders = ", ".join(["%s"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(_TRANSACTION_COLUMNS)}) "  # noqa: S608
+            f"VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id",
+            values,
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    row.pk = inserted[0]
+    row._state.adding = False
+    row._state.db = connection.alias
+    return True
