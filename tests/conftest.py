@@ -28,8 +28,14 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def clean_cache():
-    """Rate-limit counters and breaker states must not leak from one test into the next."""
+    """Rate-limit counters, breaker states and per-process lookups must not leak between tests.
+
+    Rolled-back test databases hand out the same row ids again, which production never does.
+    """
+    from apps.ledger.services.posting import _telegram_id_of
+
     cache.clear()
+    _telegram_id_of.cache_clear()
     yield
     cache.clear()
 

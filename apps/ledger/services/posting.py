@@ -16,6 +16,7 @@ Steps 1 and 2 run before the account locks so the locks are held for as little a
 from __future__ import annotations
 
 import decimal
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -219,9 +220,13 @@ def _posted_event(stored: Transaction, posting: PreparedPosting) -> PendingEvent
 
 def _owner_telegram_ids(posting: PreparedPosting) -> dict[int, int]:
     owner_ids = {account.owner_id for account, _ in posting.legs if account.owner_id}
-    if not owner_ids:
-        return {}
-    return dict(BotUser.objects.filter(pk__in=owner_ids).values_list("pk", "telegram_id"))
+    return {owner_id: _telegram_id_of(owner_id) for owner_id in owner_ids}
+
+
+@functools.lru_cache(maxsize=50_000)
+def _telegram_id_of(bot_user_id: int) -> int:
+    """A bot user's Telegram id never changes, so each process asks the database once."""
+    return BotUser.objects.values_list("telegram_id", flat=True).get(pk=bot_user_id)
 
 
 def _entry_document(account: Account, amount: Decimal, owner_telegram_id: int | None) -> dict:
