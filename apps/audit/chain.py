@@ -1,8 +1,13 @@
 """The hash chain: each event's hash covers its content and the previous event's hash.
 
+    content_digest = SHA-256(canonical JSON of the event's content)
+    hash           = SHA-256(prev_hash ":" sequence ":" content_digest)
+
 Editing an event changes its hash; deleting or reordering one breaks the link to the next.
 The serialisation is canonical (sorted keys, no spaces, Decimals and datetimes as text) so the
-same event always hashes the same, on PostgreSQL and SQLite alike.
+same event always hashes the same. The link step is simple enough for PostgreSQL to compute
+while it takes the next place in the chain (storage.py); Python computes the same thing on
+SQLite and when verifying.
 """
 
 from __future__ import annotations
@@ -14,8 +19,7 @@ from datetime import UTC
 from django.core.serializers.json import DjangoJSONEncoder
 
 GENESIS_HASH = "0" * 64
-HASHED_FIELDS = (
-    "sequence",
+CONTENT_FIELDS = (
     "occurred_at",
     "actor_type",
     "actor_id",
@@ -28,7 +32,6 @@ HASHED_FIELDS = (
     "reason",
     "correlation_id",
     "client_ip",
-    "prev_hash",
 )
 
 
@@ -45,7 +48,16 @@ def canonical(fields: dict) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def event_hash(event) -> str:
-    """The SHA-256 of EVENT's hashed fields (which include the previous event's hash)."""
-    fields = {name: getattr(event, name) for name in HASHED_FIELDS}
+def content_digest(event) -> str:
+    """The SHA-256 of EVENT's content: everything but its place in the chain."""
+    fields = {name: getattr(event, name) for name in CONTENT_FIELDS}
     return hashlib.sha256(canonical(fields).encode()).hexdigest()
+
+
+def link_hash(prev_hash: str, sequence: int, digest: str) -> str:
+    return hashlib.sha256(f"{prev_hash}:{sequence}:{digest}".encode()).hexdigest()
+
+
+def event_hash(event) -> str:
+    """The hash EVENT must carry, given its content, sequence and previous hash."""
+    return link_hash(event.prev_hash, event.sequence, content_digest(event))

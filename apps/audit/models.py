@@ -60,6 +60,8 @@ class AuditChainHead(models.Model):
 
     sequence = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # The hash before the last append, so one UPDATE ... RETURNING can hand the new event both.
+    prev_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
     def __str__(self) -> str:
         return f"chain head at #{self.sequence}"

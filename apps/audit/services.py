@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.actors import as_actor
-from apps.audit.chain import event_hash, to_json_value
+from apps.audit.chain import to_json_value
 from apps.audit.models import AuditEvent
-from apps.audit.storage import insert_event, lock_head
+from apps.audit.storage import append
 from apps.common.correlation import get_correlation_id
 from apps.common.request_context import get_client_ip
 
@@ -109,14 +109,10 @@ def prepare_event(
 def append_event(pending: PendingEvent) -> AuditEvent:
     """Give PENDING the next place in the chain and store it, in the caller's transaction."""
     event = pending.event
+    event.occurred_at = timezone.now()
     # No savepoint: the event lives and dies with the caller's transaction anyway.
     with transaction.atomic(savepoint=False):
-        head = lock_head()
-        event.sequence = head.sequence + 1
-        event.occurred_at = timezone.now()
-        event.prev_hash = head.hash
-        event.hash = event_hash(event)
-        insert_event(event, pending.terms)
+        append(event, pending.terms)
     return event
 
 
