@@ -26,7 +26,8 @@ def say(client, text):
 
 
 def test_above_the_rate_one_slow_down_then_silence(telegram, client, settings):
-    settings.BOT_UPDATE_RATE = "3/m"
+    # An hour-long window: a minute-long one could roll over mid-test and reset the count.
+    settings.BOT_UPDATE_RATE = "3/h"
     for _ in range(6):
         say(client, "/help")
     said = bot_said(ADA["id"])
@@ -89,11 +90,11 @@ def test_support_cannot_ban(support_agent, client):
 
 @pytest.mark.redis
 def test_the_rate_limit_is_shared_by_worker_processes(settings):
-    settings.BOT_UPDATE_RATE = "5/m"
+    settings.BOT_UPDATE_RATE = "5/h"  # long window: no rollover between the two processes
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "viralcore.settings_test",
-        "BOT_UPDATE_RATE": "5/m",
+        "BOT_UPDATE_RATE": "5/h",
     }
     script = (
         "import django; django.setup();"

@@ -24,7 +24,7 @@ def attempt(client, username, password, ip="203.0.113.7"):
     )
 
 
-@override_settings(ADMIN_LOGIN_RATE_PER_USERNAME="5/15m", ADMIN_LOGIN_RATE_PER_IP="100/15m")
+@override_settings(ADMIN_LOGIN_RATE_PER_USERNAME="5/12h", ADMIN_LOGIN_RATE_PER_IP="100/12h")
 def test_sixth_attempt_on_a_username_is_refused_even_with_the_right_password(client):
     staff = StaffUserFactory()
     for _ in range(5):
@@ -35,7 +35,7 @@ def test_sixth_attempt_on_a_username_is_refused_even_with_the_right_password(cli
     assert "_auth_user_id" not in client.session
 
 
-@override_settings(ADMIN_LOGIN_RATE_PER_USERNAME="5/15m", ADMIN_LOGIN_RATE_PER_IP="100/15m")
+@override_settings(ADMIN_LOGIN_RATE_PER_USERNAME="5/12h", ADMIN_LOGIN_RATE_PER_IP="100/12h")
 def test_username_limit_ignores_case_and_spaces(client):
     StaffUserFactory(username="alice")
     for variant in ["alice", "ALICE", " Alice ", "alicE", "alice"]:
@@ -43,7 +43,7 @@ def test_username_limit_ignores_case_and_spaces(client):
     assert attempt(client, "alice", STAFF_PASSWORD).status_code == 429
 
 
-@override_settings(ADMIN_LOGIN_RATE_PER_USERNAME="100/15m", ADMIN_LOGIN_RATE_PER_IP="3/15m")
+@override_settings(ADMIN_LOGIN_RATE_PER_USERNAME="100/12h", ADMIN_LOGIN_RATE_PER_IP="3/12h")
 def test_one_ip_trying_many_usernames_is_refused(client):
     for number in range(3):
         attempt(client, f"guess{number}", "wrong", ip="198.51.100.9")
@@ -51,7 +51,7 @@ def test_one_ip_trying_many_usernames_is_refused(client):
     assert attempt(client, "guess9", "wrong", ip="198.51.100.10").status_code == 200
 
 
-@override_settings(ADMIN_LOGIN_RATE_PER_USERNAME="2/15m", ADMIN_LOGIN_RATE_PER_IP="2/15m")
+@override_settings(ADMIN_LOGIN_RATE_PER_USERNAME="2/12h", ADMIN_LOGIN_RATE_PER_IP="2/12h")
 def test_successful_logins_do_not_count_towards_the_limit(client):
     staff = StaffUserFactory()
     for _ in range(4):
@@ -68,7 +68,7 @@ def test_failures_in_another_process_lock_the_username_here(client):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "viralcore.settings_test",
         "DATABASE_URL": _test_database_url(),
-        "ADMIN_LOGIN_RATE_PER_USERNAME": "5/15m",
+        "ADMIN_LOGIN_RATE_PER_USERNAME": "5/12h",
     }
     script = (
         "import django; django.setup();"
@@ -88,7 +88,7 @@ def test_failures_in_another_process_lock_the_username_here(client):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[200, 200, 200, 200, 200]"
-    with override_settings(ADMIN_LOGIN_RATE_PER_USERNAME="5/15m"):
+    with override_settings(ADMIN_LOGIN_RATE_PER_USERNAME="5/12h"):
         assert attempt(client, staff.username, STAFF_PASSWORD).status_code == 429
 
 
