@@ -15,7 +15,6 @@ from decimal import Decimal
 from django.db import connection
 
 from apps.ledger.models import Account, Entry, Transaction
-from apps.users.models import BotUser
 
 
 def _quote(name: str) -> str:
@@ -44,22 +43,20 @@ def insert_entries(*, transaction_id: int, legs) -> None:
 
 
 def lock_accounts(account_ids: list[int]) -> dict[int, Account]:
-    """The accounts, locked FOR NO KEY UPDATE in id order, each with owner_telegram_id set.
+    """The accounts, locked FOR NO KEY UPDATE in id order.
 
     Id order is what keeps A->B and B->A postings from deadlocking. NO KEY UPDATE is the lock
     the balance UPDATE takes anyway; unlike FOR UPDATE it does not block other transactions
     inserting rows that point at the account (their foreign-key checks take KEY SHARE).
     """
-    columns = ", ".join(f"a.{_quote(field.column)}" for field in Account._meta.concrete_fields)
+    columns = ", ".join(_quote(field.column) for field in Account._meta.concrete_fields)
     placeholders = ", ".join(["%s"] * len(account_ids))
     sql = (
-        f"SELECT {columns}, o.telegram_id AS owner_telegram_id "  # noqa: S608
-        f"FROM {_quote(Account._meta.db_table)} a "
-        f"LEFT JOIN {_quote(BotUser._meta.db_table)} o ON o.id = a.owner_id "
-        f"WHERE a.id IN ({placeholders}) ORDER BY a.id"
+        f"SELECT {columns} FROM {_quote(Account._meta.db_table)} "  # noqa: S608
+        f"WHERE id IN ({placeholders}) ORDER BY id"
     )
     if connection.features.has_select_for_update:
-        sql += " " + connection.ops.for_update_sql(no_key=True, of=("a",))
+        sql += " " + connection.ops.for_update_sql(no_key=True)
     # raw() still applies the backend's converters, so balances arrive as exact Decimals.
     return {account.pk: account for account in Account.objects.raw(sql, account_ids)}
 
