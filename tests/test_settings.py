@@ -118,6 +118,11 @@ def test_a_safe_production_configuration_has_no_objections():
         ({"allowed_hosts": []}, "ALLOWED_HOSTS is not set"),
         ({"telegram_token_is_default": True}, "TELEGRAM_BOT_TOKEN is the sandbox default"),
         ({"webhook_secret_is_default": True}, "TELEGRAM_WEBHOOK_SECRET is the sandbox default"),
+        (
+            {"sandbox_defaults": ("BSC_DEPOSIT_ADDRESS",)},
+            "BSC_DEPOSIT_ADDRESS is the sandbox default",
+        ),
+        ({"missing": ("FX_API_KEY",)}, "FX_API_KEY is not set"),
     ],
 )
 def test_production_refuses_each_unsafe_setting(change, named):
@@ -142,11 +147,25 @@ def run_manage(*args, **env_overrides):
 _SERVICE_VARIABLES = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ENV", "DEBUG"}
 
 
+# Payment settings production needs (a sandbox deposit address would lose customers' money).
+PRODUCTION_PAYMENT_SETTINGS = {
+    "FLUTTERWAVE_SECRET_KEY": "FLWSECK-production",
+    "FLUTTERWAVE_WEBHOOK_HASH": "production-verif-hash",
+    "FX_API_KEY": "production-fx-key",
+    "BSC_DEPOSIT_ADDRESS": "0x1111111111111111111111111111111111111111",
+    "TRON_DEPOSIT_ADDRESS": "TJGL6Z2zEfHQ4bPKnPnAfMCswU7XtJ7oSB",
+    "SOLANA_DEPOSIT_ADDRESS": "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM",
+    "APTOS_DEPOSIT_ADDRESS": "0x" + "11" * 32,
+}
+
+
 def test_production_with_defaults_stops_with_every_reason_and_no_traceback():
     result = run_manage("check", DJANGO_ENV="production")
     assert result.returncode == 2
     assert "Refusing to start with DJANGO_ENV=production" in result.stderr
     assert "SECRET_KEY is the development default" in result.stderr
+    assert "BSC_DEPOSIT_ADDRESS is the sandbox default" in result.stderr
+    assert "FLUTTERWAVE_SECRET_KEY is the sandbox default" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -171,6 +190,7 @@ def test_deploy_checks_pass_with_production_settings():
         ALLOWED_HOSTS="ops.example.com",
         TELEGRAM_BOT_TOKEN="42:production-token-from-botfather",
         TELEGRAM_WEBHOOK_SECRET="production-webhook-secret",
+        **PRODUCTION_PAYMENT_SETTINGS,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout

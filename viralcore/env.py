@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -73,6 +74,23 @@ class Env:
         except ValueError:
             raise ConfigError(f"{name} must be a whole number.") from None
         if minimum is not None and number < minimum:
+            raise ConfigError(f"{name} must be at least {minimum}.")
+        return number
+
+    def decimal(
+        self, name: str, default: str | None, *, minimum: str | None = None
+    ) -> Decimal | None:
+        """A decimal number (money, percentages), parsed exactly: never through float."""
+        value = self.raw(name)
+        if value is None or value.strip() == "":
+            return Decimal(default) if default is not None else None
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ConfigError(f"{name} must be a decimal number such as 0.50.") from None
+        if not number.is_finite():
+            raise ConfigError(f"{name} must be a finite decimal number.")
+        if minimum is not None and number < Decimal(minimum):
             raise ConfigError(f"{name} must be at least {minimum}.")
         return number
 

@@ -22,6 +22,8 @@ def unsafe_production_reasons(
     allowed_hosts: list[str],
     telegram_token_is_default: bool = False,
     webhook_secret_is_default: bool = False,
+    sandbox_defaults: tuple[str, ...] = (),
+    missing: tuple[str, ...] = (),
 ) -> list[str]:
     """Every reason this configuration must not serve real users; empty when it may."""
     reasons = []
@@ -49,4 +51,7 @@ def unsafe_production_reasons(
         reasons.append("TELEGRAM_BOT_TOKEN is the sandbox default")
     if webhook_secret_is_default:
         reasons.append("TELEGRAM_WEBHOOK_SECRET is the sandbox default")
+    # Payment settings: a sandbox deposit address would send customers' money nowhere.
+    reasons.extend(f"{name} is the sandbox default" for name in sandbox_defaults)
+    reasons.extend(f"{name} is not set" for name in missing)
     return reasons

@@ -89,6 +89,85 @@ CELERY_TASK_ROUTES = {"apps.bot.tasks.*": {"queue": "bot"}}
 # Updates one Telegram user may send, as "count/period"; above it: one "slow down", then silence.
 BOT_UPDATE_RATE = env.str("BOT_UPDATE_RATE", "20/m")
 
+# --- Purchases: chains, prices and bank-transfer payments -------------------------------------
+# In the sandbox every provider is our own fake, served by this web process under /sandbox/.
+SANDBOX_BASE_URL = env.url("SANDBOX_BASE_URL", ("http", "https"), "http://127.0.0.1:8000/sandbox")
+
+
+def _provider_url(name: str, real: str, fake_path: str) -> str:
+    """A provider base URL: NAME from the environment, else the fake (sandbox) or the real one."""
+    return env.url(name, ("http", "https"), f"{SANDBOX_BASE_URL}/{fake_path}" if SANDBOX else real)
+
+
+# Milliseconds the sandbox chain fakes wait before answering (the payments benchmark sets 200).
+SANDBOX_CHAIN_LATENCY_MS = env.int("SANDBOX_CHAIN_LATENCY_MS", 0, minimum=0)
+# Chain endpoints the payment verifiers call (JSON-RPC for BSC and Solana, REST for the others).
+BSC_RPC_URL = _provider_url("BSC_RPC_URL", "https://bsc-dataseed.binance.org", "chains/bsc/rpc")
+TRONGRID_URL = _provider_url("TRONGRID_URL", "https://api.trongrid.io", "chains/tron")
+TRONGRID_API_KEY = env.str("TRONGRID_API_KEY")
+SOLANA_RPC_URL = _provider_url(
+    "SOLANA_RPC_URL", "https://api.mainnet-beta.solana.com", "chains/solana/rpc"
+)
+APTOS_API_URL = _provider_url(
+    "APTOS_API_URL", "https://fullnode.mainnet.aptoslabs.com/v1", "chains/aptos/v1"
+)
+# Our deposit addresses, one per chain (USDT arrives at the address of its chain). The defaults
+# are sandbox addresses; production refuses to start without real ones.
+DEV_DEPOSIT_ADDRESSES = {
+    "bsc": "0x5afe000000000000000000000000000000000b5c",
+    "tron": "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
+    "solana": "7vfCXTUXx5WJV5JADk17DUJ4ksgau7utNKj4b963voxs",
+    "aptos": "0x00000000000000000000000000000000000000000000000000000000005afe01",
+}
+DEPOSIT_ADDRESSES = {
+    network: env.str(f"{network.upper()}_DEPOSIT_ADDRESS", default)
+    for network, default in DEV_DEPOSIT_ADDRESSES.items()
+}
+# Confirmations a payment needs before it counts, per network (fewer: verified again later).
+# Tron counts solidified blocks (19 confirmations); Aptos commits are final at once.
+PAYMENT_MIN_CONFIRMATIONS = {
+    "bsc": env.int("BSC_MIN_CONFIRMATIONS", 15, minimum=1),
+    "tron": env.int("TRON_MIN_CONFIRMATIONS", 19, minimum=1),
+    "solana": env.int("SOLANA_MIN_CONFIRMATIONS", 32, minimum=1),
+    "aptos": env.int("APTOS_MIN_CONFIRMATIONS", 1, minimum=1),
+}
+# Accepted difference between what the invoice asked and what arrived, in USD: an absolute
+# amount (the old bot's ±0.50), or, when PAYMENT_TOLERANCE_PERCENT is set, a percentage of it.
+PAYMENT_TOLERANCE_USD = env.decimal("PAYMENT_TOLERANCE_USD", "0.50", minimum="0")
+PAYMENT_TOLERANCE_PERCENT = env.decimal("PAYMENT_TOLERANCE_PERCENT", None, minimum="0")
+# Minutes an invoice can be paid; a transaction older than the invoice minus the skew is refused.
+INVOICE_TTL_MINUTES = env.int("INVOICE_TTL_MINUTES", 20, minimum=1)
+PAYMENT_CLOCK_SKEW_SECONDS = env.int("PAYMENT_CLOCK_SKEW_SECONDS", 120, minimum=0)
+# How long a claim keeps being re-checked (not found yet, chain down) before it fails.
+PAYMENT_VERIFY_DEADLINE_MINUTES = env.int("PAYMENT_VERIFY_DEADLINE_MINUTES", 60, minimum=1)
+# Orders above this are refused in the bot (arranged with support instead).
+MAX_INVOICE_USD = env.decimal("MAX_INVOICE_USD", "5000", minimum="1")
+# The referrer's share of every verified payment, in percent.
+REFERRAL_COMMISSION_PERCENT = env.decimal("REFERRAL_COMMISSION_PERCENT", "10", minimum="0")
+
+# Prices: CoinGecko first, a second source to cross-check; quotes deviating more than the
+# setting between them are refused. Prices are cached in the shared cache for PRICE_CACHE_SECONDS.
+COINGECKO_URL = _provider_url("COINGECKO_URL", "https://api.coingecko.com/api/v3", "coingecko")
+COINGECKO_API_KEY = env.str("COINGECKO_API_KEY")
+SECOND_PRICE_URL = _provider_url("SECOND_PRICE_URL", "https://api.binance.com", "binance")
+PRICE_CACHE_SECONDS = env.int("PRICE_CACHE_SECONDS", 60, minimum=1)
+PRICE_MAX_DEVIATION_PERCENT = env.decimal("PRICE_MAX_DEVIATION_PERCENT", "2", minimum="0")
+# USD -> NGN for bank-transfer invoices (exchangerate-api v6 shape) and the buffer the old bot
+# added per dollar (₦100, "small buffer/fee"), recorded on every bank invoice.
+FX_RATE_URL = _provider_url("FX_RATE_URL", "https://v6.exchangerate-api.com", "fx")
+FX_API_KEY = env.str("FX_API_KEY", "sandbox-fx-key" if SANDBOX else None)
+NGN_BUFFER_PER_USD = env.decimal("NGN_BUFFER_PER_USD", "100", minimum="0")
+
+# Flutterwave v3 (bank-transfer charges now, payouts in the withdrawals app).
+FLUTTERWAVE_BASE_URL = _provider_url(
+    "FLUTTERWAVE_BASE_URL", "https://api.flutterwave.com", "flutterwave"
+)
+DEV_FLUTTERWAVE_SECRET_KEY = "FLWSECK_TEST-sandbox"  # noqa: S105 - sandbox only
+FLUTTERWAVE_SECRET_KEY = env.str("FLUTTERWAVE_SECRET_KEY", DEV_FLUTTERWAVE_SECRET_KEY)
+# The static "verif-hash" Flutterwave sends with its webhooks (set on its dashboard).
+DEV_FLUTTERWAVE_WEBHOOK_HASH = "sandbox-verif-hash"
+FLUTTERWAVE_WEBHOOK_HASH = env.str("FLUTTERWAVE_WEBHOOK_HASH", DEV_FLUTTERWAVE_WEBHOOK_HASH)
+
 # Bearer token for /metrics; unset means /metrics answers loopback callers only.
 METRICS_TOKEN = env.str("METRICS_TOKEN")
 
@@ -110,6 +189,23 @@ if IS_PRODUCTION:
         allowed_hosts=ALLOWED_HOSTS,
         telegram_token_is_default=TELEGRAM_BOT_TOKEN == DEV_TELEGRAM_BOT_TOKEN,
         webhook_secret_is_default=TELEGRAM_WEBHOOK_SECRET == DEV_TELEGRAM_WEBHOOK_SECRET,
+        sandbox_defaults=tuple(
+            name
+            for name, value, default in (
+                ("FLUTTERWAVE_SECRET_KEY", FLUTTERWAVE_SECRET_KEY, DEV_FLUTTERWAVE_SECRET_KEY),
+                (
+                    "FLUTTERWAVE_WEBHOOK_HASH",
+                    FLUTTERWAVE_WEBHOOK_HASH,
+                    DEV_FLUTTERWAVE_WEBHOOK_HASH,
+                ),
+                *(
+                    (f"{network.upper()}_DEPOSIT_ADDRESS", DEPOSIT_ADDRESSES[network], default)
+                    for network, default in DEV_DEPOSIT_ADDRESSES.items()
+                ),
+            )
+            if value == default
+        ),
+        missing=() if FX_API_KEY else ("FX_API_KEY",),
     )
     if _reasons:
         raise ConfigError("Refusing to start with DJANGO_ENV=production: " + "; ".join(_reasons))
@@ -133,6 +229,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.ledger",
     "apps.bot",
+    "apps.purchases",
     "apps.sandbox",
 ]
 
@@ -264,6 +361,13 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "apps.common.tasks.heartbeat", "schedule": 60.0},
     "bot-sweep-pending-updates": {"task": "apps.bot.tasks.sweep_pending_updates", "schedule": 30.0},
     "bot-send-outbox": {"task": "apps.bot.tasks.send_outbox", "schedule": 10.0},
+    # Payments: re-check due claims, quote invoices whose task was lost, close expired ones.
+    "purchases-sweep-claims": {"task": "apps.purchases.tasks.sweep_claims", "schedule": 15.0},
+    "purchases-sweep-preparing": {
+        "task": "apps.purchases.tasks.sweep_preparing_invoices",
+        "schedule": 60.0,
+    },
+    "purchases-expire-invoices": {"task": "apps.purchases.tasks.expire_invoices", "schedule": 60.0},
     # Proves cached balances equal their entries; an ERROR log line is the alert (02:30 UTC).
     "ledger-check-nightly": {
         "task": "apps.ledger.tasks.nightly_ledger_check",

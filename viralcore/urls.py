@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", views.health, name="health"),
     path("telegram/", include("apps.bot.urls")),
+    path("payments/", include("apps.purchases.urls")),
     path("ready/", views.ReadinessView.as_view(), name="ready"),
     path("metrics", views.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

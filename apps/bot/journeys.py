@@ -43,6 +43,10 @@ class Replies:
         self.count += 1
         return f"update:{self.incoming.update_id}:{self.count}"
 
+    def next_key(self) -> str:
+        """A dedupe key for a reply another module queues itself."""
+        return self._key()
+
     def text(self, text: str, buttons=None) -> None:
         queue_text(
             chat_id=self.incoming.chat_id, text=text, buttons=buttons, dedupe_key=self._key()
@@ -95,7 +99,7 @@ def handle_callback(incoming: Incoming, *, bot_username: str) -> None:
     if not _may_proceed(user, replies):
         return
     clear_step(user.telegram_id)  # any button leaves the step the user was in
-    screen = SCREENS.get(incoming.callback_data)
+    screen = SCREENS.get(incoming.callback_data) or _routed(incoming.callback_data)
     if screen is None:
         # Callback data comes from the client and may be made up; never trust it.
         logger.info("unknown callback data from %s", incoming.sender.telegram_id)
@@ -103,6 +107,19 @@ def handle_callback(incoming: Incoming, *, bot_username: str) -> None:
         replies.menu()
         return
     screen(user, replies, bot_username=bot_username)
+
+
+def _routed(data: str):
+    """A screen taking arguments: "buy:qty:t2:25" goes to CALLBACK_ROUTES["buy"] with the rest."""
+    prefix, _, rest = (data or "").partition(":")
+    route = CALLBACK_ROUTES.get(prefix)
+    if route is None or not rest:
+        return None
+
+    def screen(user, replies: Replies, *, bot_username: str) -> None:
+        route(user, replies, rest.split(":"), bot_username=bot_username)
+
+    return screen
 
 
 def _user_for(incoming: Incoming, *, referral: str):
@@ -179,15 +196,20 @@ def _static(text: str):
     return screen
 
 
+# Buttons by their exact callback data. Other apps add theirs when they are ready (the
+# purchases app adds "menu:services").
 SCREENS = {
     "menu:main": _main_menu,
-    "menu:services": _static(texts.SERVICES),
     "menu:affiliate": _affiliate,
     "menu:balance": _balance,
     "menu:withdraw": _static(texts.WITHDRAW),
     "menu:support": _static(texts.SUPPORT),
 }
 
+
+# Buttons whose callback data carries arguments, by prefix: handler(user, replies, args,
+# bot_username=...). Handlers must treat ARGS as untrusted (they come from the client).
+CALLBACK_ROUTES: dict = {}
 
 # Steps that take typed input, by name: the purchase, withdrawal and boost journeys register
 # theirs here (handler(user, replies, text, step)). Text in an unknown or stale step gets the

@@ -24,7 +24,7 @@ class AffiliateSummary:
 class BalanceSummary:
     affiliate_usd: Decimal
     earnings_ngn: Decimal
-    # (plan name, posts left) per active plan; purchases arrive with their own issue.
+    # ("T2 @account", posts left) per plan and account with credits left.
     credits: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -43,7 +43,11 @@ def affiliate_summary(bot_user) -> AffiliateSummary:
 
 
 def balance_summary(bot_user) -> BalanceSummary:
+    from apps.purchases.selectors import credits_left
+
     balances = balances_for(bot_user)
     return BalanceSummary(
-        affiliate_usd=balances["affiliate_usd"], earnings_ngn=balances["earnings_ngn"]
+        affiliate_usd=balances["affiliate_usd"],
+        earnings_ngn=balances["earnings_ngn"],
+        credits=credits_left(bot_user),
     )

@@ -31,10 +31,6 @@ WELCOME = (
     "• Withdraw earnings to your Nigerian bank account"
 )
 MAIN_MENU = "What would you like to do?"
-SERVICES = (
-    "🆕 *Service menu*\n\nPlans for X and Telegram engagement are being moved to the new system\\. "
-    "They will appear here shortly\\."
-)
 WITHDRAW = (
     "💵 *Withdraw*\n\nWithdrawals to Nigerian bank accounts are being moved to the new system\\. "
     "Your balance is safe and will be available to withdraw here shortly\\."

@@ -12,7 +12,11 @@ from django.utils.text import Truncator
 
 from apps.sandbox.models import (
     ApiCall,
+    ChainHead,
+    ChainTransfer,
     ChatMember,
+    FakePrice,
+    FlutterwaveCharge,
     InboundUpdate,
     InjectedFailure,
     SandboxPersona,
@@ -94,7 +98,37 @@ class ChatMemberAdmin(admin.ModelAdmin):
     search_fields = ("=chat_id", "=user_id")
 
 
+class FakePriceAdmin(admin.ModelAdmin):
+    """Move a fake price (e.g. make CoinGecko and Binance disagree) without touching code."""
+
+    list_display = ("source", "coin", "price", "updated_at")
+    list_filter = ("source",)
+    search_fields = ("coin",)
+
+
+class ChainTransferAdmin(ViewOnlyAdmin):
+    list_display = ("network", "tx_hash", "recipient", "token", "amount_units", "succeeded")
+    list_display += ("block_number", "block_time")
+    list_filter = ("network", "succeeded")
+    search_fields = ("=tx_hash", "recipient")
+    date_hierarchy = "created_at"
+
+
+class ChainHeadAdmin(ViewOnlyAdmin):
+    list_display = ("network", "block_number")
+
+
+class FlutterwaveChargeAdmin(ViewOnlyAdmin):
+    list_display = ("tx_ref", "status", "amount_expected", "amount_paid", "currency", "created_at")
+    list_filter = ("status",)
+    search_fields = ("=tx_ref", "account_number")
+
+
 if settings.SANDBOX:
+    admin.site.register(FakePrice, FakePriceAdmin)
+    admin.site.register(ChainTransfer, ChainTransferAdmin)
+    admin.site.register(ChainHead, ChainHeadAdmin)
+    admin.site.register(FlutterwaveCharge, FlutterwaveChargeAdmin)
     admin.site.register(InjectedFailure, InjectedFailureAdmin)
     admin.site.register(SentMessage, SentMessageAdmin)
     admin.site.register(ApiCall, ApiCallAdmin)

@@ -6,6 +6,8 @@ the worker and beat processes call it, so nothing may live in one process' memor
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -227,3 +229,135 @@ class InboundUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"update {self.update_id} ({self.kind})"
+
+
+class RawUnitsField(models.CharField):
+    """A whole number of on-chain units of any size, stored as its digits.
+
+    SQLite keeps only 15 significant digits of a DecimalField, and 1.5 BNB is
+    1,500,000,000,000,000,000 wei; text keeps every digit on both databases.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 80)
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else int(value)
+
+    def to_python(self, value):
+        return None if value in (None, "") else int(Decimal(str(value)))
+
+    def get_prep_value(self, value):
+        return None if value is None else str(self.to_python(value))
+
+
+class ChainTransfer(models.Model):
+    """One transaction on a fake chain: who sent what to whom, and where it sits in the chain.
+
+    The fake BSC, Tron, Solana and Aptos endpoints (apps/sandbox/chains/) render these rows in
+    each chain's own wire format. block_number None means "in the mempool, not included yet".
+    """
+
+    network = models.CharField(max_length=16)
+    # As the chain's API writes it: 0x-hex (BSC, Aptos), bare hex (Tron), base58 (Solana).
+    tx_hash = models.CharField(max_length=100)
+    sender = models.CharField(max_length=100)
+    recipient = models.CharField(max_length=100)
+    # "" for the chain's own coin, else the token contract / mint / fungible-asset metadata.
+    token = models.CharField(max_length=100, blank=True)
+    # Raw on-chain units (wei, sun, lamports, octas, token base units): whole numbers only.
+    amount_units = RawUnitsField()
+    succeeded = models.BooleanField(default=True)
+    block_number = models.BigIntegerField(null=True, blank=True)
+    block_time = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "tx_hash"], name="sandbox_chain_tx_unique")
+        ]
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.network} {self.tx_hash[:12]}…"
+
+
+class ChainHead(models.Model):
+    """The latest block (slot, ledger version) of a fake chain; confirmations count from it."""
+
+    network = models.CharField(max_length=16, unique=True)
+    block_number = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.network} head {self.block_number}"
+
+
+class FakePrice(models.Model):
+    """What a fake price source answers for one coin; without a row it answers a default.
+
+    The defaults live in apps/sandbox/prices.py. Tests, staff and the benchmark move a price with
+    apps.sandbox.prices.set_price / set_ngn_rate, e.g. to make the two sources disagree.
+    """
+
+    class Source(models.TextChoices):
+        COINGECKO = "coingecko", "CoinGecko"
+        BINANCE = "binance", "Binance"
+        FX = "fx", "exchangerate-api"
+
+    source = models.CharField(max_length=16, choices=Source.choices)
+    coin = models.CharField(
+        max_length=64, help_text="A CoinGecko id (binancecoin, solana, ...), or NGN for fx."
+    )
+    price = models.DecimalField(
+        max_digits=30, decimal_places=12, help_text="USD per coin; for fx, NGN per USD."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["source", "coin"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "coin"], name="sandbox_fake_price_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.coin} = {self.price}"
+
+
+class FlutterwaveCharge(models.Model):
+    """A bank-transfer charge the fake Flutterwave created: the account to pay, and what arrived.
+
+    The wire id Flutterwave calls data.id is derived from the primary key (see flw_id).
+    """
+
+    ID_BASE = 280_000_000
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCESSFUL = "successful"
+        FAILED = "failed"
+
+    tx_ref = models.CharField(max_length=100, unique=True, help_text="The merchant's reference.")
+    flw_ref = models.CharField(max_length=100, unique=True)
+    amount_expected = models.DecimalField(max_digits=18, decimal_places=2)
+    amount_paid = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="NGN", help_text="Of the payment.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    email = models.CharField(max_length=254)
+    fullname = models.CharField(max_length=128, blank=True)
+    phone_number = models.CharField(max_length=32, blank=True)
+    account_number = models.CharField(max_length=10, help_text="The account the payer pays into.")
+    bank_name = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.tx_ref} ({self.status})"
+
+    @property
+    def flw_id(self) -> int:
+        return self.ID_BASE + self.pk

@@ -1,8 +1,8 @@
 """Sandbox routes, mounted at /sandbox/ only when settings.SANDBOX is on (see viralcore/urls.py)."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
-from apps.sandbox import chat, telegram_api
+from apps.sandbox import chat, payments_views, prices_urls, telegram_api
 
 app_name = "sandbox"
 
@@ -13,6 +13,13 @@ urlpatterns = [
         telegram_api.bot_api,
         name="bot-api",
     ),
+    path("chains/", include("apps.sandbox.chains.urls")),
+    path("coingecko/", include(prices_urls.coingecko)),
+    path("binance/", include(prices_urls.binance)),
+    path("fx/", include(prices_urls.fx)),
+    path("flutterwave/", include("apps.sandbox.flutterwave.urls")),
+    path("payments/", payments_views.payments_page, name="payments"),
+    path("payments/<str:number>/pay/", payments_views.pay, name="pay-invoice"),
     path("chat/", chat.chat_page, name="chat"),
     path("chat/personas/", chat.create_persona, name="chat-create-persona"),
     path("chat/<int:telegram_id>/conversation/", chat.conversation, name="chat-conversation"),

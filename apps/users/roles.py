@@ -19,6 +19,21 @@ _READ = [
     "ledger.view_entry",
     "ledger.view_hold",
     "ledger.view_adjustment",
+    # Purchases: the catalogue and its price history, invoices, claims, purchases with their
+    # credit changes, custom plans and fulfilment tasks (support answers "where are my posts").
+    "purchases.view_plan",
+    "purchases.view_planrevision",
+    "purchases.view_invoice",
+    "purchases.view_paymentclaim",
+    "purchases.view_purchase",
+    "purchases.view_creditchange",
+    "purchases.view_customplan",
+    "purchases.view_fulfilmenttask",
+]
+
+# Day-to-day work that moves no money: every role.
+_OPERATIONS = [
+    "purchases.change_fulfilmenttask",  # mark a manual-fulfilment task done
 ]
 
 # Money actions a finance clerk takes alone, within the dual-approval limit.
@@ -26,9 +41,16 @@ _FINANCE_ACTIONS = [
     "users.approve_withdrawal",
     "users.retry_payout",
     "users.propose_adjustment",
+    # Purchases (the admin allows no direct add/change: each permission is one action).
+    "purchases.change_paymentclaim",  # re-verify a rejected or failed payment
+    "purchases.add_purchase",  # credit a purchase paid outside the bot (no commission)
+    "purchases.add_creditchange",  # add or remove post credits
+    "purchases.add_customplan",  # grant a custom plan (free posts)
+    "purchases.change_invoice",  # cancel an unpaid invoice
 ]
 
-# Second approvals, adjustments and provider settings: never the same person who proposed.
+# Second approvals, adjustments and provider settings (plans and prices): never the same person
+# who proposed.
 _SENIOR_ACTIONS = [
     "users.second_approve_withdrawal",
     "users.approve_adjustment",
@@ -37,9 +59,9 @@ _SENIOR_ACTIONS = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    SUPPORT: _READ,
-    FINANCE: _READ + _FINANCE_ACTIONS,
-    SENIOR_FINANCE: _READ + _FINANCE_ACTIONS + _SENIOR_ACTIONS,
+    SUPPORT: _READ + _OPERATIONS,
+    FINANCE: _READ + _OPERATIONS + _FINANCE_ACTIONS,
+    SENIOR_FINANCE: _READ + _OPERATIONS + _FINANCE_ACTIONS + _SENIOR_ACTIONS,
 }
 
 # Permissions that move money; Support must hold none of them.

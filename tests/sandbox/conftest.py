@@ -54,3 +54,7 @@ def png(width: int = 2, height: int = 1) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+# The "pay this invoice" page needs invoices and the providers of the purchases tests.
+from tests.purchases.conftest import buyer, catalogue, make_invoice, providers  # noqa: E402, F401

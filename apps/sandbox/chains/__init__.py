@@ -1,0 +1,1 @@
+"""Fake BSC, Tron, Solana and Aptos endpoints over one table of transfers (ChainTransfer)."""
