@@ -6,19 +6,7 @@ from django.db import transaction
 from apps.audit.services import record_event
 from apps.bot.models import OutboundMessage, TelegramGroup, TelegramUpdate
 from apps.bot.processing import retry_failed_update
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from apps.common.admin_mixins import ReadOnlyAdmin
 
 
 @admin.register(TelegramUpdate)

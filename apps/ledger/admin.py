@@ -8,6 +8,7 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from apps.common.admin_mixins import ReadOnlyAdmin
 from apps.common.money import format_amount
 from apps.ledger.errors import LedgerError
 from apps.ledger.forms import AdjustmentProposalForm
@@ -26,22 +27,6 @@ ENTRIES_SHOWN = 50
 
 def money(amount, currency) -> str:
     return format_amount(amount, currency=currency)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money history is never edited by hand: corrections are new, audited transactions."""
-
-    # Counting millions of rows on every page is slow and tells staff nothing.
-    show_full_result_count = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class NewestEntriesFormSet(BaseInlineFormSet):
