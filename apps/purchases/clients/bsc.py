@@ -15,11 +15,8 @@ Addresses compare case-insensitively (EIP-55 checksums are only a spelling).
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,10 +24,11 @@ from typing import Any
 from django.conf import settings
 
 from apps.common.http.breaker import CircuitBreaker
-from apps.common.http.client import BODY_EXCERPT_CHARS, ProviderClient
-from apps.common.http.errors import ProviderBadResponse, ProviderRejected
+from apps.common.http.client import ProviderClient
+from apps.common.http.errors import ProviderRejected
 from apps.purchases.assets import ASSETS, NATIVE, Network
 from apps.purchases.chains.base import ChainReceipt, TxStatus
+from apps.purchases.clients.parsing import AnswerParsing
 
 PROVIDER = "chain-bsc"
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
@@ -56,7 +54,7 @@ def chain_breaker() -> CircuitBreaker:
     return CircuitBreaker(PROVIDER, failure_threshold=5, reset_timeout=60)
 
 
-class BscClient(ProviderClient):
+class BscClient(AnswerParsing, ProviderClient):
     network = Network.BSC.value
 
     def __init__(self, base_url: str, *, breaker: CircuitBreaker | None = None, **options: Any):
@@ -138,23 +136,6 @@ class BscClient(ProviderClient):
             body=error,
             retryable=code in RETRYABLE_RPC_CODES,
         )
-
-    def _bad(self, what: str, body: Any) -> ProviderBadResponse:
-        return ProviderBadResponse(
-            f"{self.provider}: malformed JSON-RPC answer: {what}",
-            provider=self.provider,
-            status_code=200,
-            body=json.dumps(body, default=str)[:BODY_EXCERPT_CHARS],
-        )
-
-    @contextmanager
-    def _parsing(self, method: str, body: Any) -> Iterator[None]:
-        """Turn a missing field or a bad hex value in BODY into ProviderBadResponse."""
-        try:
-            yield
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            detail = f"{type(error).__name__}: {error}"
-            raise self._bad(f"unexpected {method} result ({detail})", body) from error
 
 
 def build_bsc_client() -> BscClient:

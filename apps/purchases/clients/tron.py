@@ -21,10 +21,7 @@ errors or logs.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,10 +29,11 @@ from typing import Any
 from django.conf import settings
 
 from apps.common.http.breaker import CircuitBreaker
-from apps.common.http.client import BODY_EXCERPT_CHARS, ProviderClient
-from apps.common.http.errors import ProviderBadResponse, ProviderRejected
+from apps.common.http.client import ProviderClient
+from apps.common.http.errors import ProviderRejected
 from apps.purchases.assets import ASSETS, NATIVE, Network
 from apps.purchases.chains.base import ChainReceipt, TxStatus
+from apps.purchases.clients.parsing import AnswerParsing
 from apps.purchases.clients.tron_address import from_topic, to_base58
 
 PROVIDER = "chain-tron"
@@ -58,7 +56,7 @@ def chain_breaker() -> CircuitBreaker:
     return CircuitBreaker(PROVIDER, failure_threshold=5, reset_timeout=60)
 
 
-class TronClient(ProviderClient):
+class TronClient(AnswerParsing, ProviderClient):
     network = Network.TRON.value
 
     def __init__(
@@ -119,23 +117,6 @@ class TronClient(ProviderClient):
                 body=body,
             )
         return body
-
-    def _bad(self, what: str, body: Any) -> ProviderBadResponse:
-        return ProviderBadResponse(
-            f"{self.provider}: malformed answer: {what}",
-            provider=self.provider,
-            status_code=200,
-            body=json.dumps(body, default=str)[:BODY_EXCERPT_CHARS],
-        )
-
-    @contextmanager
-    def _parsing(self, what: str, body: Any) -> Iterator[None]:
-        """Turn a missing field or a value of the wrong type in BODY into ProviderBadResponse."""
-        try:
-            yield
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
-            detail = f"{type(error).__name__}: {error}"
-            raise self._bad(f"unexpected {what} answer ({detail})", body) from error
 
 
 def build_tron_client() -> TronClient:

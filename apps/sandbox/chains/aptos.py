@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
-from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from apps.sandbox.chains.common import bad_gateway, simulate_latency
 from apps.sandbox.chains.ledger import find_transfer, head_block
 from apps.sandbox.failures import Kind, consume_failure
 from apps.sandbox.guards import sandbox_only
@@ -69,10 +69,6 @@ FAILED_VM_STATUS = (
 )
 _HASH = re.compile(r"(?:0x)?([0-9a-fA-F]{64})")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_BAD_GATEWAY_PAGE = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
-)
 
 LegsOf = Callable[[str], Sequence[ChainTransfer]]
 
@@ -94,7 +90,7 @@ def make_transaction_by_hash_view(legs_of: LegsOf = stored_legs):
     @never_cache
     @require_GET
     def transaction_by_hash(request, txn_hash: str):
-        _simulate_latency()
+        simulate_latency()
         injected = _injected_response(GET_TRANSACTION_BY_HASH)
         if injected is not None:
             return injected
@@ -124,7 +120,7 @@ transaction_by_hash = make_transaction_by_hash_view()
 @require_GET
 def ledger_info(request):
     """GET /v1: the node's view of the ledger (what the headers also say)."""
-    _simulate_latency()
+    simulate_latency()
     injected = _injected_response(GET_LEDGER_INFO)
     if injected is not None:
         return injected
@@ -142,13 +138,6 @@ def ledger_info(request):
             "git_hash": "sandbox",
         }
     )
-
-
-def _simulate_latency() -> None:
-    # The payments benchmark sets this to play a remote fullnode (about 200 ms away).
-    latency_ms = getattr(settings, "SANDBOX_CHAIN_LATENCY_MS", 0)
-    if latency_ms:
-        time.sleep(latency_ms / 1000)
 
 
 def _answer(body: dict, status: int = HTTPStatus.OK) -> JsonResponse:
@@ -191,9 +180,7 @@ def _injected_response(method: str) -> HttpResponse | None:
     if failure.kind == Kind.HTTP_500:
         return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error", "internal_error")
     if failure.kind == Kind.HTTP_502:
-        return HttpResponse(
-            _BAD_GATEWAY_PAGE, status=HTTPStatus.BAD_GATEWAY, content_type="text/html"
-        )
+        return bad_gateway()
     if failure.kind == Kind.HTTP_403_BLOCKED:
         return _error(HTTPStatus.FORBIDDEN, "Forbidden", "web_framework_error")
     # malformed_json: a body cut off mid-way, as a broken proxy returns it.

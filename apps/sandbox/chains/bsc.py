@@ -26,12 +26,12 @@ import re
 import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.sandbox.chains.common import bad_gateway, simulate_latency
 from apps.sandbox.chains.ledger import head_block
 from apps.sandbox.failures import Kind, consume_failure
 from apps.sandbox.guards import sandbox_only
@@ -50,11 +50,6 @@ NATIVE_GAS, TOKEN_GAS = 21_000, 51_000
 _HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 _QUANTITY = re.compile(r"0x(0|[1-9a-fA-F][0-9a-fA-F]*)")
 _TAGS = ("latest", "pending", "safe", "finalized", "earliest")
-BAD_GATEWAY_PAGE = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
-    "</body>\r\n</html>\r\n"
-)
 
 
 class InvalidParams(Exception):
@@ -86,12 +81,6 @@ def rpc(request):
     return JsonResponse(answers if is_batch else answers[0], safe=False)
 
 
-def simulate_latency() -> None:
-    latency_ms = getattr(settings, "SANDBOX_CHAIN_LATENCY_MS", 0) or 0
-    if latency_ms > 0:
-        time.sleep(latency_ms / 1000)
-
-
 def _injected_failure(calls: list):
     for call in calls:
         method = call.get("method") if isinstance(call, dict) else None
@@ -113,7 +102,7 @@ def _failure_response(failure) -> HttpResponse:
     if failure.kind == Kind.HTTP_500:
         return HttpResponse("Internal Server Error", status=500, content_type="text/plain")
     if failure.kind == Kind.HTTP_502:
-        return HttpResponse(BAD_GATEWAY_PAGE, status=502, content_type="text/html")
+        return bad_gateway()
     if failure.kind == Kind.HTTP_403_BLOCKED:
         return JsonResponse(_error(None, -32002, "access forbidden"), status=403)
     # malformed_json: a body cut off mid-way, as a broken proxy returns it.

@@ -31,13 +31,13 @@ from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from apps.purchases.assets import SOLANA_USDT_MINT
+from apps.sandbox.chains.common import bad_gateway, simulate_latency
 from apps.sandbox.chains.ledger import find_transfer, head_block
 from apps.sandbox.failures import Kind, consume_failure
 from apps.sandbox.guards import sandbox_only
@@ -71,10 +71,6 @@ _UNSUPPORTED_VERSION = (
     "Transaction version (0) is not supported by the requesting client. Please try the request "
     'again with the following configuration parameter: "maxSupportedTransactionVersion": 0'
 )
-_BAD_GATEWAY_PAGE = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
-)
 
 LegsOf = Callable[[str], Sequence[ChainTransfer]]
 
@@ -105,7 +101,7 @@ def make_rpc_view(legs_of: LegsOf = stored_legs):
     @never_cache
     @require_POST
     def rpc(request):
-        _simulate_latency()
+        simulate_latency()
         try:
             call = json.loads(request.body)
         except ValueError:
@@ -127,13 +123,6 @@ def make_rpc_view(legs_of: LegsOf = stored_legs):
 
 
 rpc = make_rpc_view()
-
-
-def _simulate_latency() -> None:
-    # The payments benchmark sets this to play a remote RPC node (about 200 ms away).
-    latency_ms = getattr(settings, "SANDBOX_CHAIN_LATENCY_MS", 0)
-    if latency_ms:
-        time.sleep(latency_ms / 1000)
 
 
 def _is_call(call: Any) -> bool:
@@ -175,9 +164,7 @@ def _injected_response(failure, call_id: Any) -> HttpResponse:
         body = {"jsonrpc": "2.0", "error": error, "id": call_id}
         return JsonResponse(body, status=HTTPStatus.INTERNAL_SERVER_ERROR)
     if failure.kind == Kind.HTTP_502:
-        return HttpResponse(
-            _BAD_GATEWAY_PAGE, status=HTTPStatus.BAD_GATEWAY, content_type="text/html"
-        )
+        return bad_gateway()
     if failure.kind == Kind.HTTP_403_BLOCKED:
         return HttpResponse("Forbidden", status=HTTPStatus.FORBIDDEN, content_type="text/plain")
     # malformed_json: a body cut off mid-way, as a broken proxy returns it.

@@ -38,7 +38,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.purchases.clients.tron_address import to_hex
-from apps.sandbox.chains.bsc import BAD_GATEWAY_PAGE, simulate_latency
+from apps.sandbox.chains.common import bad_gateway, simulate_latency
 from apps.sandbox.chains.ledger import head_block
 from apps.sandbox.failures import Kind, consume_failure
 from apps.sandbox.guards import sandbox_only
@@ -121,7 +121,7 @@ def _failure_response(failure) -> HttpResponse:
     if failure.kind == Kind.HTTP_500:
         return HttpResponse("Internal Server Error", status=500, content_type="text/plain")
     if failure.kind == Kind.HTTP_502:
-        return HttpResponse(BAD_GATEWAY_PAGE, status=502, content_type="text/html")
+        return bad_gateway()
     return HttpResponse(b'{"id":"', content_type="application/json")  # malformed_json
 
 
