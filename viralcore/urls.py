@@ -6,12 +6,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.common import views
+from apps.purchases.webhooks import flutterwave_webhook
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", views.health, name="health"),
     path("telegram/", include("apps.bot.urls")),
-    path("payments/", include("apps.purchases.urls")),
+    path("flutterwave/webhook/", flutterwave_webhook, name="flutterwave-webhook"),
     path("ready/", views.ReadinessView.as_view(), name="ready"),
     path("metrics", views.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,9 +1,10 @@
-"""POST /payments/flutterwave/webhook/: Flutterwave says a bank-transfer charge completed.
+"""POST /flutterwave/webhook/: the one URL Flutterwave posts every event to.
 
-The body is unsigned (v3 sends a static `verif-hash`), so it is never trusted: a matching
-hash only moves our claim's next check to now, and the worker asks Flutterwave by our tx_ref
-before anything is credited. Answers 200 for anything we accept or ignore (Flutterwave retries
-other codes), 401 for a missing or wrong hash.
+The body is unsigned (v3 sends a static `verif-hash`), so it is never trusted: a handler only
+makes us ask Flutterwave sooner (a charge.completed moves the bank claim's next check to now;
+the worker queries by our tx_ref before anything is credited). Handlers register by event name
+(the withdrawals app adds transfer.completed). Answers 200 for anything we accept or ignore
+(Flutterwave retries other codes), 401 for a missing or wrong hash.
 """
 
 from __future__ import annotations
@@ -33,20 +34,32 @@ def flutterwave_webhook(request):
         return JsonResponse({"ok": False, "error": "forbidden"}, status=401)
     if len(request.body) > MAX_BODY_BYTES:
         return JsonResponse({"ok": False, "error": "too_large"}, status=413)
-    tx_ref = _tx_ref(request.body)
-    if tx_ref:
-        _check_soon(tx_ref)
+    payload = _payload(request.body)
+    handler = EVENT_HANDLERS.get(_event_name(payload))
+    if handler is not None:
+        handler(payload, request.body)
     return JsonResponse({"ok": True})
 
 
-def _tx_ref(body: bytes) -> str:
+def _payload(body: bytes) -> dict:
     try:
         payload = json.loads(body)
     except ValueError:
-        return ""
-    data = payload.get("data") if isinstance(payload, dict) else None
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _event_name(payload: dict) -> str:
+    # v3 names the event in "event"; the legacy v2 shape only has "event.type".
+    name = payload.get("event") or payload.get("event.type") or ""
+    return name if isinstance(name, str) else ""
+
+
+def charge_completed(payload: dict, body: bytes) -> None:
+    data = payload.get("data")
     tx_ref = data.get("tx_ref") if isinstance(data, dict) else None
-    return tx_ref[:100] if isinstance(tx_ref, str) else ""
+    if isinstance(tx_ref, str) and tx_ref:
+        _check_soon(tx_ref[:100])
 
 
 def _check_soon(tx_ref: str) -> None:
@@ -61,3 +74,7 @@ def _check_soon(tx_ref: str) -> None:
     from apps.purchases.tasks import verify_claim
 
     verify_claim.delay(claim.pk)
+
+
+# Event name -> handler(payload, raw body); other apps add theirs when they are ready.
+EVENT_HANDLERS = {"charge.completed": charge_completed}

@@ -22,7 +22,7 @@ from apps.sandbox.payments import OPTIONS, pay_invoice
 from apps.sandbox.provider_fakes import json_text
 
 PAYABLE = (InvoiceStatus.OPEN, InvoiceStatus.VERIFYING)
-WEBHOOK_PATH = "/payments/flutterwave/webhook/"
+WEBHOOK_PATH = "/flutterwave/webhook/"
 
 
 @sandbox_only

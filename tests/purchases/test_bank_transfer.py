@@ -16,7 +16,7 @@ from apps.purchases.services.verify import verify_claim
 from apps.sandbox.flutterwave.charges import charge_completed_webhook, pay_charge
 
 pytestmark = pytest.mark.django_db(transaction=True)
-WEBHOOK = "/payments/flutterwave/webhook/"
+WEBHOOK = "/flutterwave/webhook/"
 
 
 @pytest.fixture
