@@ -36,6 +36,7 @@ test: lint
 bench: install
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/payments.py
 
 format: install
 	$(BIN)/ruff format .

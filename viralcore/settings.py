@@ -84,7 +84,11 @@ TELEGRAM_GROUP_CHAT_INTERVAL = 3.0
 # Seconds to wait for a Bot API answer; after that the message's fate is unknown (not resent).
 TELEGRAM_READ_TIMEOUT = 15.0
 # Bot work has its own queue, so a flood of updates never delays payouts and vice versa.
-CELERY_TASK_ROUTES = {"apps.bot.tasks.*": {"queue": "bot"}}
+# Payment verification waits on chain RPCs: its own queue, served by a threads worker.
+CELERY_TASK_ROUTES = {
+    "apps.bot.tasks.*": {"queue": "bot"},
+    "apps.purchases.tasks.verify_claim": {"queue": "payments"},
+}
 
 # Updates one Telegram user may send, as "count/period"; above it: one "slow down", then silence.
 BOT_UPDATE_RATE = env.str("BOT_UPDATE_RATE", "20/m")

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from apps.audit.actors import Actor
 from apps.audit.services import record_event
+from apps.common.db.connections import release_connection
 from apps.common.http.errors import ProviderError
 from apps.purchases import messages
 from apps.purchases.chains.registry import chain_client
@@ -38,6 +39,7 @@ def verify_claim(claim_id: int, *, now=None) -> str:
     if not _lease(claim_id, now):
         return "not_due"
     claim = PaymentClaim.objects.select_related("invoice", "user").get(pk=claim_id)
+    release_connection()  # no database connection is held while the chain answers
     try:
         decision = _ask_provider(claim, now)
     except ProviderError as error:

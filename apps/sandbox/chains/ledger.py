@@ -67,11 +67,13 @@ def record_transfer(
     confirmations None leaves it in the mempool (no block yet); otherwise it is included so
     that it has exactly that many confirmations now (the head moves forward if needed).
     """
-    head = head_block(network)
     block_number = None
     if confirmations is not None:
         if confirmations < 1:
             raise ValueError("confirmations is at least 1 (or None for the mempool).")
+        # Every transfer is mined in a block of its own (blocks carry their time): the chain
+        # grows by one block, and the transfer sits CONFIRMATIONS deep in it.
+        head = advance_head(network, 1)
         if head - confirmations + 1 <= GENESIS_HEIGHTS[network]:
             head = advance_head(network, confirmations)
         block_number = head - confirmations + 1
