@@ -168,9 +168,31 @@ FLUTTERWAVE_BASE_URL = _provider_url(
 )
 DEV_FLUTTERWAVE_SECRET_KEY = "FLWSECK_TEST-sandbox"  # noqa: S105 - sandbox only
 FLUTTERWAVE_SECRET_KEY = env.str("FLUTTERWAVE_SECRET_KEY", DEV_FLUTTERWAVE_SECRET_KEY)
+# Seconds to wait for a Flutterwave answer; its gateway gives up at ~28 s with a 503 (§1.7), so
+# waiting a little longer gets that answer instead of a timeout of our own.
+FLUTTERWAVE_READ_TIMEOUT = env.int("FLUTTERWAVE_READ_TIMEOUT", 32, minimum=1)
 # The static "verif-hash" Flutterwave sends with its webhooks (set on its dashboard).
 DEV_FLUTTERWAVE_WEBHOOK_HASH = "sandbox-verif-hash"
 FLUTTERWAVE_WEBHOOK_HASH = env.str("FLUTTERWAVE_WEBHOOK_HASH", DEV_FLUTTERWAVE_WEBHOOK_HASH)
+
+# --- Withdrawals ---------------------------------------------------------------------------------
+# Per request: the smallest amount per balance, and the largest (USD, or its NGN equivalent).
+WITHDRAWAL_MIN_USD = env.decimal("WITHDRAWAL_MIN_USD", "1.00", minimum="0.01")
+WITHDRAWAL_MIN_NGN = env.decimal("WITHDRAWAL_MIN_NGN", "1000.00", minimum="1")
+WITHDRAWAL_MAX_USD = env.decimal("WITHDRAWAL_MAX_USD", "500.00", minimum="1")
+# Velocity per user: requests an hour, and USD value a day (NGN converted at the day's rate).
+WITHDRAWAL_MAX_PER_HOUR = env.int("WITHDRAWAL_MAX_PER_HOUR", 5, minimum=1)
+WITHDRAWAL_MAX_USD_PER_DAY = env.decimal("WITHDRAWAL_MAX_USD_PER_DAY", "1000.00", minimum="1")
+# Above this (USD value) a second, different Senior finance user must approve.
+WITHDRAWAL_DUAL_APPROVAL_USD = env.decimal("WITHDRAWAL_DUAL_APPROVAL_USD", "200.00", minimum="0")
+# Naira that may leave through payouts in one day (UTC), all users together.
+WITHDRAWAL_DAILY_PAYOUT_CAP_NGN = env.decimal(
+    "WITHDRAWAL_DAILY_PAYOUT_CAP_NGN", "5000000.00", minimum="1"
+)
+# Where staff open the admin; links in the admin group's cards start with it.
+ADMIN_BASE_URL = env.url("ADMIN_BASE_URL", ("http", "https"), "http://127.0.0.1:8000").rstrip("/")
+# Payout calls to Flutterwave per minute (its rate limit is per account and unpublished).
+FLUTTERWAVE_PAYOUTS_PER_MINUTE = env.int("FLUTTERWAVE_PAYOUTS_PER_MINUTE", 60, minimum=1)
 
 # Bearer token for /metrics; unset means /metrics answers loopback callers only.
 METRICS_TOKEN = env.str("METRICS_TOKEN")
@@ -234,6 +256,7 @@ INSTALLED_APPS = [
     "apps.ledger",
     "apps.bot",
     "apps.purchases",
+    "apps.withdrawals",
     "apps.sandbox",
 ]
 
@@ -372,12 +395,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "purchases-expire-invoices": {"task": "apps.purchases.tasks.expire_invoices", "schedule": 60.0},
+    # Payouts: settle sent/unknown ones, re-enqueue approved ones whose task was lost.
+    "withdrawals-sync-payouts": {"task": "apps.withdrawals.tasks.sync_payouts", "schedule": 60.0},
+    "withdrawals-sweep-approved": {
+        "task": "apps.withdrawals.tasks.sweep_approved",
+        "schedule": 60.0,
+    },
     # Proves cached balances equal their entries; an ERROR log line is the alert (02:30 UTC).
     "ledger-check-nightly": {
         "task": "apps.ledger.tasks.nightly_ledger_check",
         "schedule": crontab(hour=2, minute=30),
     },
 }
+
+if SANDBOX:
+    # The fake Flutterwave settles transfers after a few seconds and posts its webhooks, as the
+    # real one does, so a payout can be watched end to end in `make run`.
+    CELERY_BEAT_SCHEDULE["sandbox-flutterwave-transfers"] = {
+        "task": "apps.sandbox.tasks.advance_flutterwave_transfers",
+        "schedule": 10.0,
+    }
 
 # --- REST API ---
 REST_FRAMEWORK = {

@@ -35,9 +35,11 @@ BACK_BUTTON = [[{"text": "↩️ Main menu", "callback_data": "menu:main"}]]
 class Replies:
     """Queues this update's replies with keys derived from the update (dedupe on retry)."""
 
-    def __init__(self, incoming: Incoming):
+    def __init__(self, incoming: Incoming, previous_step=None):
         self.incoming = incoming
         self.count = 0
+        # The step the user was in before this update (buttons clear it first).
+        self.previous_step = previous_step
 
     def _key(self) -> str:
         self.count += 1
@@ -98,6 +100,7 @@ def handle_callback(incoming: Incoming, *, bot_username: str) -> None:
     user = _user_for(incoming, referral="")
     if not _may_proceed(user, replies):
         return
+    replies.previous_step = current_step(user.telegram_id)
     clear_step(user.telegram_id)  # any button leaves the step the user was in
     screen = SCREENS.get(incoming.callback_data) or _routed(incoming.callback_data)
     if screen is None:
@@ -202,7 +205,6 @@ SCREENS = {
     "menu:main": _main_menu,
     "menu:affiliate": _affiliate,
     "menu:balance": _balance,
-    "menu:withdraw": _static(texts.WITHDRAW),
     "menu:support": _static(texts.SUPPORT),
 }
 

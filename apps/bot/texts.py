@@ -31,10 +31,6 @@ WELCOME = (
     "• Withdraw earnings to your Nigerian bank account"
 )
 MAIN_MENU = "What would you like to do?"
-WITHDRAW = (
-    "💵 *Withdraw*\n\nWithdrawals to Nigerian bank accounts are being moved to the new system\\. "
-    "Your balance is safe and will be available to withdraw here shortly\\."
-)
 SUPPORT = "🛠️ *Support*\n\nWrite to @ViralCore\\_Support or open https://t\\.me/ViralCore\\_Support"
 HELP = (
     "❔ *Help*\n\n/start \\- open the main menu\n/help \\- this message\n\n"

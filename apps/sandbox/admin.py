@@ -17,6 +17,8 @@ from apps.sandbox.models import (
     ChatMember,
     FakePrice,
     FlutterwaveCharge,
+    FlutterwaveTransfer,
+    FlutterwaveWallet,
     InboundUpdate,
     InjectedFailure,
     SandboxPersona,
@@ -124,7 +126,16 @@ class FlutterwaveChargeAdmin(ViewOnlyAdmin):
     search_fields = ("=tx_ref", "account_number")
 
 
+class FlutterwaveTransferAdmin(ViewOnlyAdmin):
+    list_display = ("reference", "status", "amount", "bank_code", "account_number", "created_at")
+    list_filter = ("status",)
+    search_fields = ("=reference", "account_number")
+    date_hierarchy = "created_at"
+
+
 if settings.SANDBOX:
+    admin.site.register(FlutterwaveTransfer, FlutterwaveTransferAdmin)
+    admin.site.register(FlutterwaveWallet)
     admin.site.register(FakePrice, FakePriceAdmin)
     admin.site.register(ChainTransfer, ChainTransferAdmin)
     admin.site.register(ChainHead, ChainHeadAdmin)

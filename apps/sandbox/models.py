@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class Counter(models.Model):
@@ -361,3 +362,69 @@ class FlutterwaveCharge(models.Model):
     @property
     def flw_id(self) -> int:
         return self.ID_BASE + self.pk
+
+
+class FlutterwaveTransfer(models.Model):
+    """A payout the fake Flutterwave accepted (POST /v3/transfers) and how it will end.
+
+    It goes NEW -> PENDING at pending_at and to final_status at settles_at; reads move it
+    lazily (apps/sandbox/flutterwave/transfers.py). The wire id is derived from the primary key.
+    """
+
+    ID_BASE = 400_000
+
+    class Status(models.TextChoices):
+        NEW = "NEW"
+        PENDING = "PENDING"
+        SUCCESSFUL = "SUCCESSFUL"
+        FAILED = "FAILED"
+
+    reference = models.CharField(max_length=100, unique=True, help_text="The merchant's key.")
+    bank_code = models.CharField(max_length=16)
+    bank_name = models.CharField(max_length=64)
+    account_number = models.CharField(max_length=20)
+    full_name = models.CharField(max_length=128, help_text="The resolved account name.")
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    # Flutterwave's NGN fees have three places (26.875).
+    fee = models.DecimalField(max_digits=18, decimal_places=3)
+    currency = models.CharField(max_length=3, default="NGN")
+    narration = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    complete_message = models.CharField(max_length=255, blank=True)
+    final_status = models.CharField(
+        max_length=16, choices=Status.choices, help_text="What it ends as at settles_at."
+    )
+    final_message = models.CharField(max_length=255, blank=True)
+    pending_at = models.DateTimeField()
+    settles_at = models.DateTimeField()
+    debited = models.DecimalField(
+        max_digits=18,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Amount plus fee taken from the fake wallet (refunded if it fails).",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "settles_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.status})"
+
+    @property
+    def flw_id(self) -> int:
+        return self.ID_BASE + self.pk
+
+
+class FlutterwaveWallet(models.Model):
+    """The fake's NGN payout balance; without this row the balance is unlimited."""
+
+    currency = models.CharField(max_length=3, primary_key=True, default="NGN")
+    balance = models.DecimalField(max_digits=18, decimal_places=3)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.balance}"

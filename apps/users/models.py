@@ -5,6 +5,7 @@ Staff are Django users; what they may do comes from their group (see roles.py).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -29,6 +30,15 @@ class BotUser(models.Model):
         on_delete=models.PROTECT,
         related_name="referrals",
         help_text="Who invited this user; set once at registration.",
+    )
+    staff_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bot_account",
+        help_text="Set when this bot account belongs to a staff member: they may then never "
+        "approve its withdrawals, nor those of users they referred.",
     )
     is_banned = models.BooleanField(default=False)
     is_reply_guy = models.BooleanField(

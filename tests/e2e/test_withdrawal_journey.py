@@ -1,0 +1,109 @@
+"""Withdrawing as a bot user would: balance → amount → bank → account → confirm → held."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from apps.ledger.models import AccountKind
+from apps.ledger.selectors import balances_for
+from apps.ledger.services import user_account
+from apps.users.models import BotUser
+from apps.withdrawals.models import Draft, Status, Withdrawal
+from tests.bot.conftest import bot_said, buttons_of_last_message
+from tests.bot.telegram_updates import private_user
+from tests.bot.test_journeys import press, say
+from tests.ledger.factories import fund
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ADA = private_user(telegram_id=5123456789, first_name="Ada", username="ada")
+
+
+@pytest.fixture
+def eager_tasks():
+    from viralcore.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def ada(telegram, providers, client, eager_tasks):
+    say(client, "/start", user=ADA)
+    user = BotUser.objects.get(telegram_id=ADA["id"])
+    fund(user_account(owner=user, kind=AccountKind.AFFILIATE), "120.00")
+    return user
+
+
+def last() -> str:
+    return bot_said(ADA["id"])[-1]
+
+
+def test_withdrawing_affiliate_dollars_to_a_bank_account(ada, client):
+    press(client, "menu:withdraw", user=ADA)
+    assert buttons_of_last_message(ADA["id"])[0] == "wd:bal:affiliate"
+    press(client, "wd:bal:affiliate", user=ADA)
+    assert last().startswith("How much do you want to withdraw? Available: $120.00.")
+    say(client, "12.345", user=ADA)
+    assert last() == "⚠️ Use at most two decimals, like 25.50."
+    say(client, "500", user=ADA)
+    assert last() == "⚠️ You only have USD 120.00 available."
+    say(client, "50", user=ADA)
+    assert last() == "🏦 Which bank? Send its name, like Access or GTBank."
+    say(client, "access", user=ADA)
+    assert "wd:bank:044" in buttons_of_last_message(ADA["id"])
+    press(client, "wd:bank:044", user=ADA)
+    say(client, "12345", user=ADA)
+    assert last() == "⚠️ A Nigerian account number has exactly 10 digits. Send it again."
+    say(client, "0690000032", user=ADA)
+    confirmation = last()
+    assert confirmation.startswith(
+        "🏦 Please confirm your withdrawal\n\nAccount name: Pastor Bright"
+    )
+    assert "Account: ******0032" in confirmation and "0690000032" not in confirmation
+    assert "Amount: $50.00 = ₦77,500.00" in confirmation
+    draft = Draft.objects.get()
+    press(client, f"wd:confirm:{draft.pk}", user=ADA)
+    withdrawal = Withdrawal.objects.get()
+    assert (withdrawal.status, withdrawal.amount_ngn) == (Status.REQUESTED, Decimal("77500.00"))
+    assert last().startswith(f"✅ Withdrawal W-{withdrawal.pk} requested: $50.00 (₦77,500.00")
+    assert balances_for(ada)["affiliate_usd"] == Decimal("70.00")
+    press(client, f"wd:confirm:{draft.pk}", user=ADA)  # a second press creates nothing
+    assert Withdrawal.objects.count() == 1
+
+
+def test_an_account_the_bank_does_not_know_is_asked_again(ada, client):
+    press(client, "wd:bal:affiliate", user=ADA)
+    say(client, "10", user=ADA)
+    say(client, "gtbank", user=ADA)
+    press(client, "wd:bank:058", user=ADA)
+    say(client, "0123450000", user=ADA)
+    assert "does not know account 0123450000" in last()
+    say(client, "0123456789", user=ADA)
+    assert last().startswith("🏦 Please confirm your withdrawal")
+
+
+def test_cancelling_while_it_waits_gives_the_money_back(ada, client):
+    press(client, "wd:bal:affiliate", user=ADA)
+    say(client, "20", user=ADA)
+    say(client, "zenith", user=ADA)
+    press(client, "wd:bank:057", user=ADA)
+    say(client, "0123456789", user=ADA)
+    press(client, f"wd:confirm:{Draft.objects.get().pk}", user=ADA)
+    withdrawal = Withdrawal.objects.get()
+    press(client, "menu:withdraw", user=ADA)
+    assert buttons_of_last_message(ADA["id"])[0] == f"wd:cancel:{withdrawal.pk}"
+    press(client, f"wd:cancel:{withdrawal.pk}", user=ADA)
+    assert Withdrawal.objects.get().status == Status.CANCELLED
+    assert balances_for(ada)["affiliate_usd"] == Decimal("120.00")
+    assert "is cancelled" in last()
+
+
+def test_made_up_bank_and_draft_buttons_change_nothing(ada, client):
+    press(client, "wd:bank:044", user=ADA)  # not in a bank step
+    assert bot_said(ADA["id"])[-2].startswith("❓ I didn't understand that")
+    press(client, "wd:confirm:999", user=ADA)
+    assert last().startswith("⏰ This confirmation has expired")
+    assert not Withdrawal.objects.exists()
