@@ -38,13 +38,15 @@ class Migrations(HealthCheck):
     def run(self):
         connection = connections[self.alias]
         try:
-            executor = MigrationExecutor(connection)
-            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+            loader = MigrationExecutor(connection).loader
+            # Every node, not the plan to the leaves: a plan skips an unapplied migration whose
+            # descendants are recorded as applied (a half-done or hand-edited history).
+            unapplied = sorted(set(loader.graph.nodes) - set(loader.applied_migrations))
         except Exception as error:
             raise ServiceUnavailable(f"cannot read migrations ({type(error).__name__})") from None
         finally:
             # This runs in a worker thread of the async view; its connection must not leak.
             connection.close()
-        if plan:
-            names = ", ".join(f"{migration.app_label}.{migration.name}" for migration, _ in plan)
+        if unapplied:
+            names = ", ".join(f"{app_label}.{name}" for app_label, name in unapplied)
             raise ServiceUnavailable(f"unapplied migrations: {names}")
