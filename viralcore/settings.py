@@ -383,6 +383,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Our LOGGING (correlation ids, redaction) applies inside workers too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Task modules Celery's autodiscovery (tasks.py only) would not load.
+CELERY_IMPORTS = ["apps.withdrawals.tasks_reconciliation"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "apps.common.tasks.heartbeat", "schedule": 60.0},
@@ -400,6 +402,11 @@ CELERY_BEAT_SCHEDULE = {
     "withdrawals-sweep-approved": {
         "task": "apps.withdrawals.tasks.sweep_approved",
         "schedule": 60.0,
+    },
+    # Yesterday's payouts against Flutterwave's transfer list; discrepancies alert the admin group.
+    "withdrawals-reconcile-daily": {
+        "task": "apps.withdrawals.tasks_reconciliation.reconcile_yesterday",
+        "schedule": crontab(hour=3, minute=0),
     },
     # Proves cached balances equal their entries; an ERROR log line is the alert (02:30 UTC).
     "ledger-check-nightly": {

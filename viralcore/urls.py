@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("apps.audit.urls")),
+    path("api/v1/", include("apps.withdrawals.urls")),
 ]
 
 # The project's own fakes (Telegram Bot API, bot chat page): dev and tests only, never routed

@@ -29,6 +29,13 @@ _READ = [
     "purchases.view_creditchange",
     "purchases.view_customplan",
     "purchases.view_fulfilmenttask",
+    # Withdrawals: the queue, approvals, payout attempts and Flutterwave's webhook log.
+    "withdrawals.view_withdrawal",
+    "withdrawals.view_approval",
+    "withdrawals.view_payoutattempt",
+    "withdrawals.view_flutterwaveevent",
+    "withdrawals.view_reconciliationrun",
+    "withdrawals.view_reconciliationitem",
 ]
 
 # Day-to-day work that moves no money: every role.

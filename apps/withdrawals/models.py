@@ -207,3 +207,6 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.pk} of {self.user_id}"
+
+
+from apps.withdrawals.reconciliation_models import ReconciliationItem, ReconciliationRun  # noqa: E402,F401

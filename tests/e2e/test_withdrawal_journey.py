@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from apps.ledger.models import AccountKind
 from apps.ledger.selectors import balances_for
@@ -107,3 +108,53 @@ def test_made_up_bank_and_draft_buttons_change_nothing(ada, client):
     press(client, "wd:confirm:999", user=ADA)
     assert last().startswith("⏰ This confirmation has expired")
     assert not Withdrawal.objects.exists()
+
+
+def test_the_whole_withdrawal_from_the_bot_to_the_bank(ada, client, finance_clerk):
+    """Request in the bot, approval through the admin's action and confirmation page, payout at
+    the fake Flutterwave, the status sync, the user's DM, then the ledger and audit invariants."""
+    from django.core.management import call_command
+
+    from apps.audit.models import AuditEvent
+    from apps.bot.sender import send_due_messages
+    from apps.sandbox.flutterwave.transfers import settle_transfer
+    from apps.sandbox.models import FlutterwaveTransfer
+    from apps.withdrawals.services import payouts
+
+    press(client, "wd:bal:affiliate", user=ADA)
+    say(client, "40", user=ADA)
+    say(client, "access", user=ADA)
+    press(client, "wd:bank:044", user=ADA)
+    say(client, "0690000032", user=ADA)
+    press(client, f"wd:confirm:{Draft.objects.get().pk}", user=ADA)
+    withdrawal = Withdrawal.objects.get()
+
+    staff = Client()
+    staff.force_login(finance_clerk)
+    queue = "/admin/withdrawals/withdrawal/"
+    selected = {"action": "approve_selected", "_selected_action": [withdrawal.pk]}
+    page = staff.post(queue, {**selected, "index": "0"})
+    assert "Approve withdrawals" in page.content.decode()
+    done = staff.post(queue, {**selected, "stage": "confirm", "payout_mode": "automatic"})
+    assert done.status_code == 302
+
+    # Tasks run eagerly here: the approval's commit ran the payout worker at once.
+    assert Withdrawal.objects.get().status == Status.SENT
+    settle_transfer(f"VCW-{withdrawal.pk}-1", "SUCCESSFUL")
+    assert payouts.sync_payout(withdrawal.pk) == "paid"
+    send_due_messages(budget_seconds=5)
+
+    assert FlutterwaveTransfer.objects.count() == 1
+    to_bank = "$40.00 (₦62,000.00 to Access Bank ******0032)"
+    assert last() == f"💸 Withdrawal W-{withdrawal.pk} is paid: {to_bank}."
+    events = AuditEvent.objects.filter(object_type="withdrawals.withdrawal").order_by("sequence")
+    assert list(events.values_list("action", flat=True)) == [
+        "withdrawal.requested",
+        "withdrawal.approved",
+        "withdrawal.sending",
+        "withdrawal.sent",
+        "withdrawal.paid",
+    ]
+    assert balances_for(ada)["affiliate_usd"] == Decimal("80.00")
+    call_command("ledger_check")
+    call_command("audit_verify")
