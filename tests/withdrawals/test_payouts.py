@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.ledger.models import Hold
@@ -125,3 +126,48 @@ def test_a_transfer_failing_later_can_be_refunded_once(approved, finance_clerk, 
         refund_failed(withdrawal=Withdrawal.objects.get(pk=approved.pk), actor=finance_clerk)
     assert balances_for(earner)["affiliate_usd"] == Decimal("300.00")
     assert Hold.objects.get(reference=approved.hold_reference).status == "released"
+
+
+def test_a_dropped_connection_leaves_the_outcome_unknown_and_nothing_is_resent(
+    approved, settings, flutterwave
+):
+    real = settings.FLUTTERWAVE_BASE_URL
+    settings.FLUTTERWAVE_BASE_URL = "http://127.0.0.1:9/sandbox/flutterwave"  # nothing listens
+    assert payouts.send_payout(approved.pk) == "provider_down"
+    assert _state(approved) == Status.UNKNOWN
+    settings.FLUTTERWAVE_BASE_URL = real
+    assert payouts.send_payout(approved.pk) == "not_due"  # unknown is never sent again
+    assert payouts.sync_payout(approved.pk) == "waiting"  # Flutterwave has no such transfer yet
+    later = Withdrawal.objects.get(pk=approved.pk).sent_at + payouts.NOT_FOUND_GRACE
+    assert payouts.sync_payout(approved.pk, now=later) == "failed"
+    assert PayoutAttempt.objects.get().provider_status == "NOT_FOUND"
+    assert _transfers() == []
+
+
+def test_the_daily_cap_holds_payouts_back(approved, settings):
+    settings.WITHDRAWAL_DAILY_PAYOUT_CAP_NGN = Decimal("100000.00")
+    assert payouts.send_payout(approved.pk) == "daily_cap"
+    assert _state(approved) == Status.APPROVED
+    assert _transfers() == []
+
+
+def test_the_per_minute_pace_holds_payouts_back(approved, settings):
+    settings.FLUTTERWAVE_PAYOUTS_PER_MINUTE = 1
+    from django.core.cache import cache
+
+    minute = int(timezone.now().timestamp() // 60)
+    for each in (minute, minute + 1):  # the test may straddle a minute boundary
+        cache.set(f"withdrawals:payouts:{each}", 1, 120)
+    assert payouts.send_payout(approved.pk) == "rate_limited"
+    assert _transfers() == []
+
+
+def test_the_sweeper_finds_approved_payouts_whose_task_was_lost(approved):
+    from datetime import timedelta
+
+    soon = Withdrawal.objects.get(pk=approved.pk).approved_at + timedelta(seconds=30)
+    assert payouts.lost_approvals(soon) == []
+    later = soon + timedelta(minutes=1)
+    assert payouts.lost_approvals(later) == [approved.pk]
+    payouts.send_payout(approved.pk)
+    assert payouts.lost_approvals(later) == []
