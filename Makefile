@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/payments.py
+	$(BIN)/python bench/payouts.py
 
 format: install
 	$(BIN)/ruff format .

@@ -31,7 +31,8 @@ class Status(models.TextChoices):
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.REQUESTED: (Status.APPROVED, Status.REJECTED, Status.CANCELLED),
     Status.APPROVED: (Status.SENDING, Status.PAID_MANUALLY),
-    Status.SENDING: (Status.SENT, Status.FAILED, Status.UNKNOWN, Status.PAID),
+    # Back to approved only when the request provably never left (an open circuit breaker).
+    Status.SENDING: (Status.SENT, Status.FAILED, Status.UNKNOWN, Status.PAID, Status.APPROVED),
     Status.UNKNOWN: (Status.SENT, Status.PAID, Status.FAILED),
     Status.SENT: (Status.PAID, Status.FAILED),
     # A failed payout is retried (a new attempt), paid by hand, or refunded (stays failed).

@@ -12,8 +12,9 @@ from apps.withdrawals.services import payouts
 @shared_task(acks_late=True)
 def send_payout(withdrawal_id: int) -> str:
     outcome = payouts.send_payout(withdrawal_id)
-    if outcome == "rate_limited":
-        send_payout.apply_async((withdrawal_id,), countdown=30)
+    if outcome in ("rate_limited", "provider_down", "daily_cap"):
+        # Later again; the sweeper is the safety net if this message is lost.
+        send_payout.apply_async((withdrawal_id,), countdown=60)
     return outcome
 
 

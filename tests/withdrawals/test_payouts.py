@@ -171,3 +171,21 @@ def test_the_sweeper_finds_approved_payouts_whose_task_was_lost(approved):
     assert payouts.lost_approvals(later) == [approved.pk]
     payouts.send_payout(approved.pk)
     assert payouts.lost_approvals(later) == []
+
+
+def test_an_open_circuit_breaker_sends_nothing_and_the_payout_goes_back_to_approved(approved):
+    from apps.common.http.breaker import CircuitBreaker
+
+    breaker = CircuitBreaker("flutterwave")
+    for _ in range(breaker.failure_threshold):
+        breaker.record_failure()
+    assert payouts.send_payout(approved.pk) == "provider_down"
+    assert _state(approved) == Status.APPROVED
+    assert PayoutAttempt.objects.get().provider_status == "NOT_SENT"
+    assert _transfers() == []
+    breaker.record_success()
+    from django.core.cache import cache
+
+    cache.clear()
+    assert payouts.send_payout(approved.pk) == "sent"
+    assert [t.reference for t in _transfers()] == [f"VCW-{approved.pk}-2"]

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from apps.audit.actors import Actor
 from apps.common.db.connections import release_connection
-from apps.common.http.errors import ProviderError
+from apps.common.http.errors import CircuitOpenError, ProviderError
 from apps.ledger.services import settle_hold
 from apps.withdrawals import notifications
 from apps.withdrawals.limits import paid_out_today_ngn
@@ -66,6 +66,11 @@ def send_payout(withdrawal_id: int) -> str:
     except TransferRefused as refusal:
         _record_refusal(attempt, str(_provider_message(refusal)))
         return "failed"
+    except CircuitOpenError:
+        # The breaker refused before anything was sent: nothing can exist at Flutterwave, so
+        # the withdrawal goes back to approved and a later attempt gets a new reference.
+        _not_sent(attempt)
+        return "provider_down"
     except (DuplicateReference, ProviderError) as error:
         # No clear answer: the transfer may exist. Look it up; never send it again.
         logger.warning("payout %s: outcome unknown: %s", attempt.reference, error)
@@ -119,6 +124,14 @@ def _record_refusal(attempt: PayoutAttempt, message: str) -> None:
     withdrawal = _fail(attempt.withdrawal, Status.SENDING, message, actor=PAYOUTS)
     if withdrawal is not None:
         notifications.payout_failed_for_finance(withdrawal)
+
+
+@transaction.atomic
+def _not_sent(attempt: PayoutAttempt) -> None:
+    PayoutAttempt.objects.filter(pk=attempt.pk).update(
+        provider_status="NOT_SENT", message="Not sent: Flutterwave's circuit breaker is open."
+    )
+    move(attempt.withdrawal, Status.APPROVED, actor=PAYOUTS, current=Status.SENDING)
 
 
 @transaction.atomic
