@@ -43,6 +43,8 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from procstat import bench_backends, cpu_snapshot, cpu_used
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/viralcore_bench_payouts"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"  # 14 is CI's, 15 the other benches'
@@ -552,66 +554,6 @@ def check_messages_kept(batch: list[int], sent_at, lost_since, now: float):
             f"flushed {os.environ['REDIS_URL']}? Run with another REDIS_URL."
         )
     return lost_since
-
-
-def cpu_snapshot(gunicorn, worker) -> dict[str, float | dict]:
-    """CPU seconds (user + system) used so far by each party of the measurement."""
-    own = os.times()
-    return {
-        "worker": tree_cpu_seconds(worker.pid),
-        "gunicorn": tree_cpu_seconds(gunicorn.pid),
-        # Per backend: pools open connections during the run.
-        "postgres": {pid: cpu_seconds(pid) for pid in bench_backends()},
-        "bench": own.user + own.system,
-    }
-
-
-def cpu_used(before: dict, after: dict) -> dict[str, float]:
-    used = {}
-    for party, now in after.items():
-        if isinstance(now, dict):
-            used[party] = sum(seconds - before[party].get(pid, 0.0) for pid, seconds in now.items())
-        else:
-            used[party] = now - before[party]
-    return used
-
-
-def _stat_fields(pid: int) -> list[str]:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:  # gone, or not Linux
-        return []
-    return text.rpartition(")")[2].split()  # fields from the state on (the name may hold spaces)
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = _stat_fields(pid)
-    if not fields:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds of ROOT and its live descendants (gunicorn's workers, prefork children)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat_fields(int(entry.name))):
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    total, stack = 0.0, [root]
-    while stack:
-        pid = stack.pop()
-        total += cpu_seconds(pid)
-        stack.extend(children.get(pid, []))
-    return total
-
-
-def bench_backends() -> list[int]:
-    """Process ids of the PostgreSQL backends connected to the bench database."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        return [row[0] for row in cursor.fetchall()]
 
 
 def enough_connections(options) -> bool:
