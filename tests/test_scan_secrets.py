@@ -11,7 +11,7 @@ SCANNER = Path(__file__).resolve().parents[1] / "scripts" / "scan_secrets.py"
 # Assembled at run time so this file itself passes the scan.
 FAKE_SECRETS = {
     "Telegram bot token": "BOT_TOKEN = '" + "712345678" + ":" + "AAF" + "q" * 32 + "'",
-    "Flutterwave secret key": "key = 'FLWSECK" + "-" + "ab12" * 8 + "-X'",
+    "Flutterwave secret key": "key = 'FLW" + "SECK" + "-" + "ab12" * 8 + "-X'",
     "PEM private key": "-----BEGIN " + "PRIVATE KEY-----\n" + "MIIBVw" * 20 + "\n",
     "labelled private key": "private_key = '0x" + "4f" * 32 + "'",
 }

@@ -149,7 +149,7 @@ _SERVICE_VARIABLES = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_
 
 # Payment settings production needs (a sandbox deposit address would lose customers' money).
 PRODUCTION_PAYMENT_SETTINGS = {
-    "FLUTTERWAVE_SECRET_KEY": "FLWSECK-production",
+    "FLUTTERWAVE_SECRET_KEY": "production-flutterwave-secret",
     "FLUTTERWAVE_WEBHOOK_HASH": "production-verif-hash",
     "FX_API_KEY": "production-fx-key",
     "BSC_DEPOSIT_ADDRESS": "0x1111111111111111111111111111111111111111",

@@ -166,7 +166,7 @@ NGN_BUFFER_PER_USD = env.decimal("NGN_BUFFER_PER_USD", "100", minimum="0")
 FLUTTERWAVE_BASE_URL = _provider_url(
     "FLUTTERWAVE_BASE_URL", "https://api.flutterwave.com", "flutterwave"
 )
-DEV_FLUTTERWAVE_SECRET_KEY = "FLWSECK_TEST-sandbox"  # noqa: S105 - sandbox only
+DEV_FLUTTERWAVE_SECRET_KEY = "sandbox-flutterwave-secret"  # noqa: S105 - sandbox only
 FLUTTERWAVE_SECRET_KEY = env.str("FLUTTERWAVE_SECRET_KEY", DEV_FLUTTERWAVE_SECRET_KEY)
 # Seconds to wait for a Flutterwave answer; its gateway gives up at ~28 s with a 503 (§1.7), so
 # waiting a little longer gets that answer instead of a timeout of our own.

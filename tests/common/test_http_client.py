@@ -323,7 +323,7 @@ def test_token_in_the_base_url_is_redacted_too(fake_provider):
 
 def test_each_attempt_is_logged_without_secrets(fake_provider, caplog):
     fake_provider.script(Scripted(503), Scripted(200, {"ok": True}))
-    headers = {"Authorization": "Bearer FLWSECK_TEST-" + "x" * 20}
+    headers = {"Authorization": "Bearer sandbox-secret-" + "x" * 20}
     with (
         caplog.at_level(logging.DEBUG, logger="apps.common.http"),
         make_client(fake_provider, provider="telegram", headers=headers) as client,

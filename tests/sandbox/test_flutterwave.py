@@ -86,7 +86,7 @@ def test_a_tx_ref_used_before_is_refused_with_the_error_envelope(client):
     assert FlutterwaveCharge.objects.count() == 1
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer FLWSECK_TEST-wrong"}])
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-secret-key"}])
 def test_a_missing_or_wrong_secret_key_is_a_401_envelope(client, headers):
     response = create(client, headers=headers)
 

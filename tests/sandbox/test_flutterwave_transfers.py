@@ -93,7 +93,7 @@ def test_the_nigerian_bank_list_has_real_codes_as_strings(client):
 
 
 def test_banks_need_the_secret_key_and_nigeria(client):
-    refused = client.get(f"{BASE}/banks/NG", headers=bearer("FLWSECK_TEST-wrong"))
+    refused = client.get(f"{BASE}/banks/NG", headers=bearer("wrong-secret-key"))
     ghana = client.get(f"{BASE}/banks/GH", headers=bearer())
 
     assert refused.status_code == 401
@@ -227,7 +227,7 @@ def test_an_injected_429_refuses_before_anything_is_stored(client):
 
 
 def test_a_wrong_key_creates_nothing(client):
-    response = post(client, "/transfers", transfer_body(), headers=bearer("FLWSECK_TEST-x"))
+    response = post(client, "/transfers", transfer_body(), headers=bearer("wrong-secret-x"))
 
     assert response.status_code == 401
     assert not FlutterwaveTransfer.objects.exists()

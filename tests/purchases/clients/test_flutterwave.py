@@ -119,7 +119,7 @@ def test_an_unknown_reference_is_none(providers):
 @live
 def test_a_wrong_secret_key_is_refused_without_showing_the_key(providers, caplog):
     caplog.set_level(logging.DEBUG)
-    wrong_key = "FLWSECK_TEST-not-our-key-123"
+    wrong_key = "wrong-secret-not-our-key-123"
 
     with (
         FlutterwaveClient(settings.FLUTTERWAVE_BASE_URL, secret_key=wrong_key) as client,

@@ -480,7 +480,7 @@ def test_a_transfer_webhook_names_the_transfer_to_fetch_again(body, expected):
 
 
 def test_a_message_echoing_the_secret_key_is_scrubbed():
-    secret = "FLWSECK_TEST-echoed-secret-999"
+    secret = "echoed-secret-key-999"
 
     def answer(request: httpx.Request) -> httpx.Response:
         message = f"Invalid account for key {secret}"
@@ -535,7 +535,7 @@ def test_no_error_of_the_payout_calls_shows_the_secret_key(providers, caplog):
             attempt(client)
         errors.append(raised.value)
     with (
-        FlutterwaveClient(settings.FLUTTERWAVE_BASE_URL, secret_key="FLWSECK_TEST-wrong") as bad,
+        FlutterwaveClient(settings.FLUTTERWAVE_BASE_URL, secret_key="wrong-secret-key") as bad,
         pytest.raises(ProviderRejected) as unauthorized,
     ):
         bad.list_banks()
@@ -551,7 +551,7 @@ def test_no_error_of_the_payout_calls_shows_the_secret_key(providers, caplog):
     for error in errors:
         assert key not in str(error)
         assert key not in repr(error.args)
-    assert "FLWSECK_TEST-wrong" not in str(unauthorized.value)
+    assert "wrong-secret-key" not in str(unauthorized.value)
     assert key not in caplog.text
 
 
