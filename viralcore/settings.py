@@ -194,6 +194,31 @@ ADMIN_BASE_URL = env.url("ADMIN_BASE_URL", ("http", "https"), "http://127.0.0.1:
 # Payout calls to Flutterwave per minute (its rate limit is per account and unpublished).
 FLUTTERWAVE_PAYOUTS_PER_MINUTE = env.int("FLUTTERWAVE_PAYOUTS_PER_MINUTE", 60, minimum=1)
 
+# --- Boosts: SMM-panel orders and comment-group distribution ------------------------------------
+# Views go out in batches of this size, one batch every interval, the first one interval after
+# the submission; all likes go with the last batch (legacy rule, spec §6.5).
+BOOST_VIEW_BATCH = env.int("BOOST_VIEW_BATCH", 1000, minimum=1)
+BOOST_INTERVAL_MINUTES = env.decimal("BOOST_INTERVAL_MINUTES", "30", minimum="0.01")
+# A Partial (or provider-canceled) order's remainder is ordered again, once.
+BOOST_REORDER_REMAINDER = env.bool("BOOST_REORDER_REMAINDER", default=True)
+# A phase no provider could take (all out of funds or open) waits; after this many hours past
+# its due time it fails and the user gets the credit back.
+BOOST_GIVE_UP_HOURS = env.decimal("BOOST_GIVE_UP_HOURS", "24", minimum="0.01")
+# Phases claimed per dispatcher run, and how long a claim lasts before another worker may take it.
+BOOST_DISPATCH_BATCH = env.int("BOOST_DISPATCH_BATCH", 500, minimum=1)
+BOOST_LEASE_SECONDS = env.int("BOOST_LEASE_SECONDS", 300, minimum=10)
+# SMM panel calls: read timeout (an `add` that times out is never re-sent blindly).
+SMM_READ_TIMEOUT = env.decimal("SMM_READ_TIMEOUT", "20", minimum="0.1")
+# Posts sent to comment groups: commenters per group, groups per post, and the stagger between
+# groups (legacy: 5 commenters, at most 10 groups, one group every 10-40 minutes).
+BOOST_COMMENTERS_PER_GROUP = env.int("BOOST_COMMENTERS_PER_GROUP", 5, minimum=1)
+BOOST_MAX_COMMENT_GROUPS = env.int("BOOST_MAX_COMMENT_GROUPS", 10, minimum=1)
+BOOST_GROUP_STAGGER_MINUTES = env.decimal("BOOST_GROUP_STAGGER_MINUTES", "15", minimum="0")
+# The daily report to the admin group: time of day (HH:MM, in TIME_ZONE) it covers the day before.
+BOOST_DAILY_REPORT_TIME = env.str("BOOST_DAILY_REPORT_TIME", "12:00")
+# The sandbox panels accept this key when a provider's key variable is unset (sandbox only).
+SANDBOX_SMM_API_KEY = "sandbox-smm-key"  # noqa: S105 - sandbox only
+
 # Bearer token for /metrics; unset means /metrics answers loopback callers only.
 METRICS_TOKEN = env.str("METRICS_TOKEN")
 
@@ -257,6 +282,7 @@ INSTALLED_APPS = [
     "apps.bot",
     "apps.purchases",
     "apps.withdrawals",
+    "apps.boosts",
     "apps.sandbox",
 ]
 
@@ -408,6 +434,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.withdrawals.tasks_reconciliation.reconcile_yesterday",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Boosts: claim due phases, follow placed provider orders, check panel balances.
+    "boosts-dispatch-phases": {"task": "apps.boosts.tasks.dispatch_due_phases", "schedule": 10.0},
+    "boosts-poll-orders": {"task": "apps.boosts.tasks.poll_provider_orders", "schedule": 60.0},
+    "boosts-check-balances": {"task": "apps.boosts.tasks.check_balances", "schedule": 900.0},
     # Proves cached balances equal their entries; an ERROR log line is the alert (02:30 UTC).
     "ledger-check-nightly": {
         "task": "apps.ledger.tasks.nightly_ledger_check",

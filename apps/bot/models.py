@@ -120,6 +120,8 @@ class TelegramGroup(models.Model):
     chat_type = models.CharField(max_length=16)
     is_active = models.BooleanField(default=True)
     role = models.CharField(max_length=16, choices=GroupRole.choices, blank=True, default="")
+    # Comment groups take posts in this order (then by chat id), round-robin.
+    position = models.PositiveIntegerField(default=0)
     added_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

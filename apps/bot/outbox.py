@@ -12,15 +12,20 @@ from apps.bot.models import OutboundMessage
 PARSE_MODE = "MarkdownV2"
 
 
-def queue_call(*, chat_id: int, method: str, payload: dict, dedupe_key: str) -> OutboundMessage:
-    """Queue one Bot API call; the same DEDUPE_KEY twice is the same message, queued once."""
+def queue_call(
+    *, chat_id: int, method: str, payload: dict, dedupe_key: str, send_at=None
+) -> OutboundMessage:
+    """Queue one Bot API call; the same DEDUPE_KEY twice is the same message, queued once.
+
+    SEND_AT (default now) delays it: the sender leaves it until then.
+    """
     message, created = OutboundMessage.objects.get_or_create(
         dedupe_key=dedupe_key,
         defaults={
             "chat_id": chat_id,
             "method": method,
             "payload": payload,
-            "next_attempt_at": timezone.now(),
+            "next_attempt_at": send_at or timezone.now(),
         },
     )
     if created:
@@ -29,13 +34,19 @@ def queue_call(*, chat_id: int, method: str, payload: dict, dedupe_key: str) -> 
 
 
 def queue_text(
-    *, chat_id: int, text: str, dedupe_key: str, buttons: list | None = None
+    *, chat_id: int, text: str, dedupe_key: str, buttons: list | None = None, send_at=None
 ) -> OutboundMessage:
     """A MarkdownV2 message; TEXT must already be escaped (see texts.py)."""
     payload = {"text": text, "parse_mode": PARSE_MODE}
     if buttons:
         payload["reply_markup"] = {"inline_keyboard": buttons}
-    return queue_call(chat_id=chat_id, method="sendMessage", payload=payload, dedupe_key=dedupe_key)
+    return queue_call(
+        chat_id=chat_id,
+        method="sendMessage",
+        payload=payload,
+        dedupe_key=dedupe_key,
+        send_at=send_at,
+    )
 
 
 def queue_photo(

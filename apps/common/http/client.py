@@ -165,6 +165,7 @@ class ProviderClient:
         path: str,
         *,
         json: Any = None,
+        data: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         idempotent: bool | None = None,
@@ -176,7 +177,9 @@ class ProviderClient:
         """
         method = method.upper()
         # Built once: a bad argument fails here, before the breaker hands out a trial slot.
-        request = self._http.build_request(method, path, json=json, params=params, headers=headers)
+        request = self._http.build_request(
+            method, path, json=json, data=data, params=params, headers=headers
+        )
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         attempts = 1 + self.max_retries if idempotent else 1
