@@ -88,6 +88,9 @@ TELEGRAM_READ_TIMEOUT = 15.0
 CELERY_TASK_ROUTES = {
     "apps.bot.tasks.*": {"queue": "bot"},
     "apps.purchases.tasks.verify_claim": {"queue": "payments"},
+    # Placing boost phases waits on SMM panels: its own queue, served by a threads worker, so
+    # a slow panel never delays payments or the bot.
+    "apps.boosts.tasks.place_phase": {"queue": "boosts"},
 }
 
 # Updates one Telegram user may send, as "count/period"; above it: one "slow down", then silence.

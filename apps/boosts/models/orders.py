@@ -131,6 +131,7 @@ class ProviderOrder(models.Model):
     quantity = models.PositiveIntegerField()
     provider_name = models.CharField(max_length=32)
     api_url = models.URLField()
+    api_key_env = models.CharField(max_length=64)
     service_id = models.PositiveIntegerField()
     # True when this order re-orders what a Partial or Canceled one did not deliver.
     is_remainder = models.BooleanField(default=False)
