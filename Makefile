@@ -22,6 +22,9 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_roles
 	$(BIN)/python manage.py seed_demo
+	# Demo time: boost phases a minute apart (not 30) and comment groups 30 s apart.
+	BOOST_INTERVAL_MINUTES=$${BOOST_INTERVAL_MINUTES:-1} \
+	BOOST_GROUP_STAGGER_MINUTES=$${BOOST_GROUP_STAGGER_MINUTES:-0.5} \
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 lint: install

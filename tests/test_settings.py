@@ -38,6 +38,14 @@ def test_whole_numbers_are_parsed_and_bounded():
         Env({"N": "0"}).int("N", 3, minimum=1)
 
 
+@pytest.mark.parametrize("raw", ["12", "7:30", "24:00", "12:60", "noon", "12:3a"])
+def test_a_time_of_day_must_be_hh_mm(raw):
+    assert Env({"T": "07:30"}).time_of_day("T", "12:00") == (7, 30)
+    assert Env({}).time_of_day("T", "12:00") == (12, 0)
+    with pytest.raises(ConfigError, match="T must be a time of day such as 12:00"):
+        Env({"T": raw}).time_of_day("T", "12:00")
+
+
 def test_choices_refuse_values_outside_the_list():
     assert Env({"DJANGO_ENV": "production"}).choice("DJANGO_ENV", "dev", ("dev", "production"))
     with pytest.raises(ConfigError, match="DJANGO_ENV must be one of: dev, production"):

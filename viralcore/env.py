@@ -100,6 +100,16 @@ class Env:
             raise ConfigError(f"{name} must be one of: {', '.join(choices)}.")
         return value
 
+    def time_of_day(self, name: str, default: str) -> tuple[int, int]:
+        """ "HH:MM" (24-hour clock) as (hour, minute)."""
+        value = self.str(name, default)
+        hours, _, minutes = value.partition(":")
+        if not (len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()):
+            raise ConfigError(f"{name} must be a time of day such as 12:00.")
+        if int(hours) > 23 or int(minutes) > 59:
+            raise ConfigError(f"{name} must be a time of day such as 12:00.")
+        return int(hours), int(minutes)
+
     def hosts(self, name: str, default: list[str]) -> list[str]:
         """A comma-separated list of host names, as ALLOWED_HOSTS expects."""
         value = self.raw(name)

@@ -217,10 +217,11 @@ SMM_READ_TIMEOUT = env.decimal("SMM_READ_TIMEOUT", "20", minimum="0.1")
 BOOST_COMMENTERS_PER_GROUP = env.int("BOOST_COMMENTERS_PER_GROUP", 5, minimum=1)
 BOOST_MAX_COMMENT_GROUPS = env.int("BOOST_MAX_COMMENT_GROUPS", 10, minimum=1)
 BOOST_GROUP_STAGGER_MINUTES = env.decimal("BOOST_GROUP_STAGGER_MINUTES", "15", minimum="0")
-# The daily report to the admin group: time of day (HH:MM, in TIME_ZONE) it covers the day before.
-BOOST_DAILY_REPORT_TIME = env.str("BOOST_DAILY_REPORT_TIME", "12:00")
+# The daily report to the admin group: the time of day (HH:MM, in TIME_ZONE) it is sent; it
+# covers the calendar day before (a whole day, never cumulative).
+BOOST_DAILY_REPORT_TIME = env.time_of_day("BOOST_DAILY_REPORT_TIME", "12:00")
 # The sandbox panels accept this key when a provider's key variable is unset (sandbox only).
-SANDBOX_SMM_API_KEY = "sandbox-smm-key"  # noqa: S105 - sandbox only
+SANDBOX_SMM_API_KEY = "sandbox-smm-key"
 
 # Bearer token for /metrics; unset means /metrics answers loopback callers only.
 METRICS_TOKEN = env.str("METRICS_TOKEN")
@@ -402,6 +403,8 @@ CELERY_BROKER_URL = env.url(
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, VAR_DIR)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
+# Beat's crontab times (the daily report) are read in the project's time zone.
+CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Results live in the database rows the tasks change, never in a result backend.
@@ -413,7 +416,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Our LOGGING (correlation ids, redaction) applies inside workers too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Task modules Celery's autodiscovery (tasks.py only) would not load.
-CELERY_IMPORTS = ["apps.withdrawals.tasks_reconciliation"]
+CELERY_IMPORTS = ["apps.withdrawals.tasks_reconciliation", "apps.boosts.tasks_report"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "apps.common.tasks.heartbeat", "schedule": 60.0},
@@ -441,6 +444,10 @@ CELERY_BEAT_SCHEDULE = {
     "boosts-dispatch-phases": {"task": "apps.boosts.tasks.dispatch_due_phases", "schedule": 10.0},
     "boosts-poll-orders": {"task": "apps.boosts.tasks.poll_provider_orders", "schedule": 60.0},
     "boosts-check-balances": {"task": "apps.boosts.tasks.check_balances", "schedule": 900.0},
+    "boosts-daily-report": {
+        "task": "apps.boosts.tasks_report.send_yesterdays_report",
+        "schedule": crontab(hour=BOOST_DAILY_REPORT_TIME[0], minute=BOOST_DAILY_REPORT_TIME[1]),
+    },
     # Proves cached balances equal their entries; an ERROR log line is the alert (02:30 UTC).
     "ledger-check-nightly": {
         "task": "apps.ledger.tasks.nightly_ledger_check",

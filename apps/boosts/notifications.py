@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 
 from apps.bot.groups import notify_admin_groups
 from apps.bot.outbox import queue_text
@@ -19,25 +20,32 @@ def alert_staff(*, text: str, dedupe_key: str) -> int:
 
 
 def provider_out_of_funds(provider_name: str, phase) -> None:
+    """Once an hour per provider: a panel out of funds would otherwise alert for every phase."""
     alert_staff(
         text=(
             f"💸 *SMM provider {md(provider_name)} is out of funds*\n"
-            f"B\\-{phase.order_id} phase {phase.number} moved on to the next provider\\. "
-            "Top the panel up\\."
+            f"Phases such as B\\-{phase.order_id} phase {phase.number} go to the next provider "
+            "meanwhile\\. Top the panel up\\."
         ),
-        dedupe_key=f"funds:{provider_name}:{phase.pk}",
+        dedupe_key=f"funds:{provider_name}:{_hour()}",
     )
 
 
 def phase_needs_checking(phase, provider_name: str) -> None:
+    """Once an hour per provider, naming the first phase; the admin lists them all."""
     alert_staff(
         text=(
-            f"❓ *Boost B\\-{phase.order_id} phase {phase.number}: outcome unknown*\n"
-            f"{md(provider_name)} did not answer an order in time; it was not sent again\\. "
-            f"Check the panel and resolve it: {md(order_admin_link(phase.order))}"
+            f"❓ *{md(provider_name)}: boost order outcome unknown*\n"
+            f"B\\-{phase.order_id} phase {phase.number} got no answer and was not sent again\\. "
+            "Check the panel, then resolve it in the admin \\(boost orders waiting for a "
+            f"check\\): {md(order_admin_link(phase.order))}"
         ),
-        dedupe_key=f"unknown:{phase.pk}",
+        dedupe_key=f"unknown:{provider_name}:{_hour()}",
     )
+
+
+def _hour() -> str:
+    return timezone.now().strftime("%Y%m%d%H")
 
 
 def order_failed(order) -> None:
@@ -57,4 +65,14 @@ def order_failed(order) -> None:
             f"The credit was returned\\. {md(order_admin_link(order))}"
         ),
         dedupe_key=f"failed:{order.pk}",
+    )
+
+
+def order_canceled(order, *, credit_returned: bool) -> None:
+    """The user's DM when staff cancel their boost."""
+    credit = " Your post credit is back\\." if credit_returned else ""
+    queue_text(
+        chat_id=order.user.telegram_id,
+        text=f"🛑 Our team stopped the boost of {md(order.link)}\\.{credit}",
+        dedupe_key=f"boost:{order.pk}:canceled:user",
     )

@@ -81,15 +81,28 @@ def handle_message(incoming: Incoming, *, bot_username: str) -> None:
         return
     if command:
         clear_step(user.telegram_id)  # a command abandons any half-finished journey
-    if command and command[0] == "start":
-        replies.menu(texts.WELCOME, photo=True)
-    elif command and command[0] == "help":
-        replies.text(texts.HELP, BACK_BUTTON)
+        _run_command(user, replies, command)
     elif (step := current_step(user.telegram_id)).name in STEP_HANDLERS:
         STEP_HANDLERS[step.name](user, replies, incoming.text, step)
+    elif not any(handler(user, replies, incoming.text) for handler in TEXT_HANDLERS):
+        not_understood(replies)
+
+
+def _run_command(user, replies: Replies, command: tuple[str, str]) -> None:
+    name, argument = command
+    if name == "start":
+        replies.menu(texts.WELCOME, photo=True)
+    elif name == "help":
+        replies.text(texts.HELP, BACK_BUTTON)
+    elif name in COMMANDS:
+        COMMANDS[name](user, replies, argument)
     else:
-        replies.text(texts.NOT_UNDERSTOOD)
-        replies.menu()
+        not_understood(replies)
+
+
+def not_understood(replies: Replies) -> None:
+    replies.text(texts.NOT_UNDERSTOOD)
+    replies.menu()
 
 
 def handle_callback(incoming: Incoming, *, bot_username: str) -> None:
@@ -217,3 +230,12 @@ CALLBACK_ROUTES: dict = {}
 # theirs here (handler(user, replies, text, step)). Text in an unknown or stale step gets the
 # "didn't understand" reply and the menu.
 STEP_HANDLERS: dict = {}
+
+# Commands other apps add, by name without the slash: handler(user, replies, argument), e.g.
+# "submitlink" from the boosts app. /start and /help stay here.
+COMMANDS: dict = {}
+
+# Private-chat text that is no command and in no step is offered to these in turn:
+# handler(user, replies, text) -> bool, True when it answered (the boosts app takes pasted
+# links). Nobody answered → "didn't understand".
+TEXT_HANDLERS: list = []

@@ -25,6 +25,8 @@ from apps.sandbox.models import (
     SentMessage,
     WebhookState,
 )
+from apps.sandbox.smm.admin import SmmPanelAdmin, SmmPanelOrderAdmin, SmmPanelRefillAdmin
+from apps.sandbox.smm.models import SmmPanel, SmmPanelOrder, SmmPanelRefill
 
 EXCERPT_CHARS = 60
 
@@ -147,3 +149,6 @@ if settings.SANDBOX:
     admin.site.register(InboundUpdate, InboundUpdateAdmin)
     admin.site.register(WebhookState, WebhookStateAdmin)
     admin.site.register(ChatMember, ChatMemberAdmin)
+    admin.site.register(SmmPanel, SmmPanelAdmin)
+    admin.site.register(SmmPanelOrder, SmmPanelOrderAdmin)
+    admin.site.register(SmmPanelRefill, SmmPanelRefillAdmin)

@@ -428,3 +428,6 @@ class FlutterwaveWallet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.balance}"
+
+
+from apps.sandbox.smm import models as smm_models  # noqa: E402, F401 - registers the SMM fakes

@@ -18,6 +18,7 @@ urlpatterns = [
     path("binance/", include(prices_urls.binance)),
     path("fx/", include(prices_urls.fx)),
     path("flutterwave/", include("apps.sandbox.flutterwave.urls")),
+    path("smm/", include("apps.sandbox.smm.urls")),
     path("payments/", payments_views.payments_page, name="payments"),
     path("payments/<str:number>/pay/", payments_views.pay, name="pay-invoice"),
     path("chat/", chat.chat_page, name="chat"),

@@ -36,6 +36,13 @@ _READ = [
     "withdrawals.view_flutterwaveevent",
     "withdrawals.view_reconciliationrun",
     "withdrawals.view_reconciliationitem",
+    # Boosts: support answers "where is my boost" (orders with their phases and provider orders).
+    "boosts.view_boostorder",
+]
+
+# What finance reads on top: the SMM panels (balances, breaker state, service ids).
+_FINANCE_READ = [
+    "boosts.view_provider",
 ]
 
 # Day-to-day work that moves no money: every role.
@@ -54,6 +61,9 @@ _FINANCE_ACTIONS = [
     "purchases.add_creditchange",  # add or remove post credits
     "purchases.add_customplan",  # grant a custom plan (free posts)
     "purchases.change_invoice",  # cancel an unpaid invoice
+    # Boosts (the admin allows no direct change of orders): retry a phase, cancel an order
+    # (optionally returning its credit), refill, resolve an order of unknown outcome.
+    "boosts.change_boostorder",
 ]
 
 # Second approvals, adjustments and provider settings (plans and prices): never the same person
@@ -63,12 +73,15 @@ _SENIOR_ACTIONS = [
     "users.approve_adjustment",
     "users.manage_providers",
     "users.ban_bot_user",
+    # SMM providers: add a panel, change its settings and service ids, refresh its balance.
+    "boosts.add_provider",
+    "boosts.change_provider",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPPORT: _READ + _OPERATIONS,
-    FINANCE: _READ + _OPERATIONS + _FINANCE_ACTIONS,
-    SENIOR_FINANCE: _READ + _OPERATIONS + _FINANCE_ACTIONS + _SENIOR_ACTIONS,
+    FINANCE: _READ + _FINANCE_READ + _OPERATIONS + _FINANCE_ACTIONS,
+    SENIOR_FINANCE: _READ + _FINANCE_READ + _OPERATIONS + _FINANCE_ACTIONS + _SENIOR_ACTIONS,
 }
 
 # Permissions that move money; Support must hold none of them.

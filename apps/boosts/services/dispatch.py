@@ -14,7 +14,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.boosts.models import BoostPhase, PhaseStatus
+from apps.boosts.models import BoostPhase, OrderStatus, PhaseStatus
+
+# Phases of an order that ended (failed, canceled) are never claimed, whatever their status.
+LIVE_ORDERS = (OrderStatus.SCHEDULED, OrderStatus.RUNNING)
 
 
 def claim_due_phases(*, limit: int | None = None) -> list[tuple[int, str]]:
@@ -31,7 +34,7 @@ def claim_due_phases(*, limit: int | None = None) -> list[tuple[int, str]]:
     with transaction.atomic():
         ids = list(
             BoostPhase.objects.select_for_update(skip_locked=True)
-            .filter(due)
+            .filter(due, order__status__in=LIVE_ORDERS)
             .order_by("next_attempt_at", "id")
             .values_list("pk", flat=True)[: limit or settings.BOOST_DISPATCH_BATCH]
         )

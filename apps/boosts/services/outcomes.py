@@ -49,13 +49,15 @@ def mark_placed(phase: BoostPhase, orders) -> None:
     """Every quantity of PHASE is with a provider; the order is running."""
     now = timezone.now()
     with transaction.atomic():
-        BoostPhase.objects.filter(pk=phase.pk).update(
+        updated = _dispatching(phase).update(
             status=PhaseStatus.PLACED,
             placed_at=now,
             lease_until=None,
             last_error="",
             failed_providers=phase.failed_providers,
         )
+        if not updated:
+            return  # canceled meanwhile (staff, or another phase failed the order)
         BoostOrder.objects.filter(pk=phase.order_id, status=OrderStatus.SCHEDULED).update(
             status=OrderStatus.RUNNING
         )
@@ -75,13 +77,18 @@ def wait_and_retry(phase: BoostPhase, *, seconds: float, error: str) -> None:
     if now + timedelta(seconds=seconds) > give_up_at:
         fail_phase(phase, error=f"gave up after {settings.BOOST_GIVE_UP_HOURS} h: {error}")
         return
-    BoostPhase.objects.filter(pk=phase.pk).update(
+    _dispatching(phase).update(
         status=PhaseStatus.PENDING,
         next_attempt_at=now + timedelta(seconds=seconds),
         lease_until=None,
         last_error=error[:ERROR_CHARS],
         failed_providers=phase.failed_providers,
     )
+
+
+def _dispatching(phase: BoostPhase):
+    """PHASE, if it is still being dispatched: staff may have canceled it meanwhile."""
+    return BoostPhase.objects.filter(pk=phase.pk, status=PhaseStatus.DISPATCHING)
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -91,9 +98,13 @@ def backoff_seconds(attempts: int) -> float:
 def mark_checking(phase: BoostPhase, *, provider_name: str, error: str) -> None:
     """An add may or may not have gone through: never re-sent; staff check the panel."""
     with transaction.atomic():
-        BoostPhase.objects.filter(pk=phase.pk).update(
-            status=PhaseStatus.CHECKING, lease_until=None, last_error=error[:ERROR_CHARS]
-        )
+        if not _dispatching(phase).update(
+            status=PhaseStatus.CHECKING,
+            lease_until=None,
+            last_error=error[:ERROR_CHARS],
+            failed_providers=phase.failed_providers,
+        ):
+            return
         _phase_audit(phase, "boost.phase_unknown", provider=provider_name, error=error)
         notifications.phase_needs_checking(phase, provider_name)
 
@@ -105,16 +116,17 @@ def fail_phase(phase: BoostPhase, *, error: str) -> None:
     now = timezone.now()
     with transaction.atomic():
         order = BoostOrder.objects.select_for_update().get(pk=phase.order_id)
-        BoostPhase.objects.filter(pk=phase.pk).update(
+        _dispatching(phase).update(
             status=PhaseStatus.FAILED,
             finished_at=now,
             lease_until=None,
             last_error=error[:ERROR_CHARS],
             failed_providers=phase.failed_providers,
         )
-        order.phases.filter(status=PhaseStatus.PENDING).update(
-            status=PhaseStatus.CANCELED, finished_at=now
-        )
+        # Phases other workers hold stop at their next step: they find the phase canceled.
+        order.phases.filter(status__in=(PhaseStatus.PENDING, PhaseStatus.DISPATCHING)).exclude(
+            pk=phase.pk
+        ).update(status=PhaseStatus.CANCELED, finished_at=now, lease_until=None)
         if order.status in (OrderStatus.COMPLETED, OrderStatus.FAILED, OrderStatus.CANCELED):
             return
         order.status = OrderStatus.FAILED

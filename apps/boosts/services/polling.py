@@ -17,6 +17,7 @@ from apps.audit.services import record_event
 from apps.boosts.clients.smm import SmmError, build_smm_client
 from apps.boosts.models import (
     BoostPhase,
+    OrderStatus,
     PhaseStatus,
     ProviderOrder,
     ProviderOrderStatus,
@@ -99,7 +100,9 @@ def _settle_phase(phase_id: int) -> None:
         o.status not in FINAL and o.status != ProviderOrderStatus.NOT_PLACED for o in orders
     ):
         return
-    if outstanding(phase, orders):
+    # A shortfall of an order staff canceled (or that failed) is not ordered again.
+    live = phase.order.status in (OrderStatus.SCHEDULED, OrderStatus.RUNNING)
+    if live and outstanding(phase, orders):
         _reorder_remainder(phase)
     else:
         outcomes.finish_phase_if_done(phase)

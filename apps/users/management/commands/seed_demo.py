@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.audit.actors import Actor
+from apps.boosts.demo import seed_demo_boosts
 from apps.users.models import BotUser
 from apps.users.roles import FINANCE, SENIOR_FINANCE, SUPPORT
 from apps.users.services import register_bot_user
@@ -52,7 +53,9 @@ class Command(BaseCommand):
             bot_users_created = sum(self.ensure_bot_user(*row) for row in DEMO_BOT_USERS)
             for row in DEMO_BALANCES:
                 self.ensure_balance(*row)
+            providers, groups = seed_demo_boosts()
         self.report(created_logins, bot_users_created)
+        self.stdout.write(f"Demo SMM providers created: {providers}; bot groups created: {groups}.")
 
     def ensure_staff(self, row):
         username, role = row
