@@ -411,6 +411,7 @@ def through_worker(purchase, options, *, gunicorn, worker) -> dict:
     redis = redis_client()
     time.sleep(max(0.0, due - time.monotonic()))
     cpu_before = cpu_snapshot(gunicorn, worker)
+    idle_before = machine_idle()
     next_run = due + options.dispatch_every / 2
     runs, peak = [], 0
     while True:
@@ -430,6 +431,7 @@ def through_worker(purchase, options, *, gunicorn, worker) -> dict:
         time.sleep(max(0.0, min(0.25, next_run - time.monotonic())))
     elapsed = time.monotonic() - due
     cpu_after = cpu_snapshot(gunicorn, worker)
+    idle = machine_idle() - idle_before
     phases = list(phases_of(purchase).values_list("due_at", "placed_at"))
     lateness = sorted((placed - due_at).total_seconds() for due_at, placed in phases if placed)
     placed = sorted(
@@ -451,7 +453,17 @@ def through_worker(purchase, options, *, gunicorn, worker) -> dict:
         "runs": runs,
         "peak": peak,
         "cpu": cpu_used(cpu_before, cpu_after),
+        "idle": idle,
     }
+
+
+def machine_idle() -> float:
+    """CPU seconds the whole machine spent idle so far, all cores (/proc/stat: idle + iowait)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:  # not Linux
+        return 0.0
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
 
 
 def enough_connections(options) -> bool:
@@ -506,11 +518,13 @@ def print_from_due(result: dict) -> None:
 def print_resources(result: dict) -> None:
     cpu = result["cpu"]
     orders = max(result["orders"], 1)
-    busy = sum(cpu.values()) / (result["window"] * (os.cpu_count() or 1))
+    capacity = result["window"] * (os.cpu_count() or 1)
+    busy = sum(cpu.values()) / capacity
     parts = ", ".join(f"{party} {seconds / orders * 1000:.0f}" for party, seconds in cpu.items())
     print(
         f"{'':<4}CPU ms per provider order: {parts} (bench: the dispatcher and the polling); "
-        f"{busy:.0%} of {os.cpu_count()} cores busy with this run; "
+        f"{busy:.0%} of {os.cpu_count()} cores busy with this run, "
+        f"{result['idle'] / capacity:.0%} idle; "
         f"peak PostgreSQL connections to the bench database: {result['peak']}",
         flush=True,
     )
@@ -520,7 +534,7 @@ def print_dispatcher(result: dict, options, prepared: float) -> None:
     runs = result["runs"]
     claiming = [(at, claimed, backlog) for at, claimed, backlog in runs if claimed]
     shown = ", ".join(
-        f"+{at:.0f} s {claimed} (queue {backlog})" for at, claimed, backlog in claiming
+        f"+{at:.1f} s {claimed} (queue {backlog})" for at, claimed, backlog in claiming
     )
     idle = len(runs) - len(claiming)
     print(

@@ -78,3 +78,13 @@ def superuser(db):
     from tests.factories import StaffUserFactory
 
     return StaffUserFactory(is_superuser=True)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run where they are queued, as a worker would run them."""
+    from viralcore.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

@@ -76,3 +76,15 @@ def order_canceled(order, *, credit_returned: bool) -> None:
         text=f"🛑 Our team stopped the boost of {md(order.link)}\\.{credit}",
         dedupe_key=f"boost:{order.pk}:canceled:user",
     )
+
+
+def order_completed(order, delivered: dict[str, int]) -> None:
+    """The user's DM when the panels finished every phase of their boost."""
+    queue_text(
+        chat_id=order.user.telegram_id,
+        text=(
+            f"✅ Boost done for {md(order.link)}\n"
+            f"👀 {delivered['views']:,} views and 👍 {delivered['likes']:,} likes delivered\\."
+        ),
+        dedupe_key=f"boost:{order.pk}:completed:user",
+    )

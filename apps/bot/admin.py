@@ -55,25 +55,30 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
 
 @admin.register(TelegramGroup)
 class TelegramGroupAdmin(admin.ModelAdmin):
-    list_display = ("title", "chat_id", "chat_type", "role", "is_active", "updated_at")
+    list_display = ("title", "chat_id", "chat_type", "role", "position", "is_active", "updated_at")
     list_filter = ("role", "is_active", "chat_type")
-    list_editable = ("role",)
+    # Position orders the comment groups' round-robin (lower first).
+    list_editable = ("role", "position")
     search_fields = ("title", "=chat_id")
+    ordering = ("role", "position", "chat_id")
     readonly_fields = ("chat_id", "title", "chat_type", "is_active", "added_at", "updated_at")
 
     def has_add_permission(self, request):
         return False  # groups appear when the bot is added to them
 
     def save_model(self, request, obj, form, change):
-        before = TelegramGroup.objects.get(pk=obj.pk).role if change else None
+        old = TelegramGroup.objects.get(pk=obj.pk) if change else None
+        before = {"role": old.role, "position": old.position} if old else {}
         super().save_model(request, obj, form, change)
-        if before != obj.role:
+        after = {"role": obj.role, "position": obj.position}
+        changed = [name for name in after if before.get(name) != after[name]]
+        if changed:
             record_event(
                 actor=request.user,
                 action="telegram_group.role_changed",
                 object_type="telegram_group",
                 object_id=obj.pk,
-                before={"role": before},
-                after={"role": obj.role},
+                before={name: before.get(name) for name in changed},
+                after={name: after[name] for name in changed},
                 search_terms=[obj.chat_id, obj.title],
             )

@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class SandboxConfig(AppConfig):
     name = "apps.sandbox"
     label = "sandbox"
-    verbose_name = "Sandbox (fake Telegram)"
+    verbose_name = "Sandbox (fake providers)"

@@ -321,3 +321,15 @@ def test_an_add_without_an_answer_is_marked_for_checking_and_never_sent_again(
     assert len(fake_orders("plugsmms")) == 1
     assert fake_orders("smmflare") == []
     assert AuditEvent.objects.filter(action="boost.phase_unknown").count() == 1
+
+
+def test_the_beat_task_hands_due_phases_to_the_placing_task(two_providers, eager_tasks):
+    from apps.boosts import tasks
+
+    order = make_order(provider=two_providers[0], phases=[(1000, 0), (500, 40)])
+
+    assert tasks.dispatch_due_phases() == 2
+
+    assert {p.status for p in order.phases.all()} == {PhaseStatus.PLACED}
+    assert len(fake_orders("plugsmms")) == 3
+    assert tasks.poll_provider_orders() == 0  # all still Pending at the panel

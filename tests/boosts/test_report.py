@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from apps.boosts.models import BoostOrder, BoostPhase, PhaseStatus
@@ -195,3 +197,19 @@ def test_phases_of_the_day_are_counted_by_when_they_were_placed(db):
 
     assert build_daily_report(DAY).phases_placed == 0
     assert build_daily_report(DAY + timedelta(days=2)).phases_placed == 1
+
+
+def test_staff_can_send_a_days_report_from_the_command_line(a_busy_day, admin_group):
+    out = io.StringIO()
+
+    call_command("send_daily_report", "--date", DAY.isoformat(), stdout=out)
+    call_command("send_daily_report", "--date", DAY.isoformat(), stdout=io.StringIO())
+
+    assert out.getvalue() == EXPECTED_TEXT + "\nQueued for 1 admin group(s).\n"
+    assert OutboundMessage.objects.filter(chat_id=ADMIN_CHAT).count() == 1
+
+
+def test_the_command_refuses_a_date_it_cannot_read(admin_group):
+    with pytest.raises(CommandError, match="--date must be a day such as 2026-11-28"):
+        call_command("send_daily_report", "--date", "14/03/2026", stdout=io.StringIO())
+    assert not OutboundMessage.objects.exists()

@@ -38,11 +38,12 @@ from apps.bot.models import OutboundMessage
 from apps.bot.texts import md
 from apps.purchases.models import Purchase, PurchaseSource
 from apps.sandbox.smm import services as fake_panels
-from apps.sandbox.smm.models import SmmPanelOrder
+from apps.sandbox.smm.models import SmmPanelOrder, SmmPanelService
 from tests.factories import BotUserFactory
 
 LINK = "https://x.com/brand/status/1790000000000000001"
-PANEL_URL = "https://panel.example/api/v2"
+# Nothing listens on port 9: a panel that cannot be reached, refused at once (no DNS, no wait).
+PANEL_URL = "http://127.0.0.1:9/api/v2"
 KEY_ENV = "EXAMPLE_PANEL_KEY"
 
 
@@ -616,3 +617,45 @@ def test_finance_cannot_change_service_ids(finance_clerk):
         )
     provider.refresh_from_db()
     assert provider.view_service_id == 6073
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_id_the_panel_does_not_offer_is_refused(smm_provider, second_approver):
+    provider = smm_provider("plugsmms")
+
+    message = refusal_of(
+        lambda: change_service_ids(
+            provider,
+            actor=second_approver,
+            reason="new ids",
+            view_service_id="6073",
+            like_service_id="4242",
+        )
+    )
+
+    assert message == (
+        "plugsmms does not offer service 4242; check the id in the panel's service list."
+    )
+    provider.refresh_from_db()
+    assert provider.service_ids() == {"views": 6073, "likes": 11023}
+    assert not events("provider.services_changed").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ids_the_panel_offers_are_taken(smm_provider, second_approver):
+    provider = smm_provider("plugsmms")
+    offered = sorted(
+        SmmPanelService.objects.filter(panel__name="plugsmms").values_list("service_id", flat=True)
+    )
+    other = next(number for number in offered if number not in (6073, 11023))
+
+    change_service_ids(
+        provider,
+        actor=second_approver,
+        reason="cheaper views",
+        view_service_id=other,
+        like_service_id=11023,
+    )
+
+    provider.refresh_from_db()
+    assert provider.view_service_id == other

@@ -89,6 +89,15 @@ def test_a_custom_plan_order_uses_the_plans_targets(submitter, custom_plan_of):
     assert [(p.views, p.likes) for p in order.phases.all()] == [(0, 40)]
 
 
+def test_an_x_plan_with_only_comments_is_done_once_its_groups_are_told(submitter, custom_plan_of):
+    custom = custom_plan_of(
+        submitter, targets={"likes": 0, "reposts": 0, "comments": 15, "views": 0}
+    )
+    order = submit_boost(user=submitter, link=parse_post_link(X_LINK), purchase_id=custom.pk)
+    assert not order.phases.exists()
+    assert BoostOrder.objects.get(pk=order.pk).status == OrderStatus.COMPLETED
+
+
 def test_a_refused_submission_leaves_nothing_behind(submitter, comment_chats, likes_chat):
     theirs = grant(BotUserFactory(), credits=5)
     with pytest.raises(CreditRefused):

@@ -22,15 +22,6 @@ ADA = private_user(telegram_id=5123456789, first_name="Ada", username="ada")
 
 
 @pytest.fixture
-def eager_tasks():
-    from viralcore.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
-@pytest.fixture
 def ada(telegram, providers, client, eager_tasks):
     say(client, "/start", user=ADA)
     user = BotUser.objects.get(telegram_id=ADA["id"])

@@ -21,6 +21,8 @@ from apps.boosts.models import (
     BoostPhase,
     OrderStatus,
     PhaseStatus,
+    ProviderOrder,
+    ServiceKind,
 )
 
 logger = logging.getLogger(__name__)
@@ -171,12 +173,22 @@ def _finish_order_if_done(order_id: int, now) -> None:
     order.status = OrderStatus.COMPLETED
     order.finished_at = now
     order.save(update_fields=["status", "finished_at"])
+    delivered = _delivered(order)
     record_event(
         actor=POLLER,
         action="boost.completed",
         object_type="boosts.order",
         object_id=order.pk,
         before={"status": before},
-        after={"status": order.status},
+        after={"status": order.status, "delivered": delivered},
         search_terms=[order.user.telegram_id, f"B-{order.pk}"],
     )
+    notifications.order_completed(order, delivered)
+
+
+def _delivered(order: BoostOrder) -> dict[str, int]:
+    """What the panels report delivered for ORDER, per kind (views, likes)."""
+    totals = dict.fromkeys(ServiceKind.values, 0)
+    for provider_order in ProviderOrder.objects.filter(phase__order=order):
+        totals[provider_order.kind] += provider_order.delivered()
+    return totals

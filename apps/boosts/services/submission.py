@@ -42,7 +42,7 @@ def submit_boost(*, user, link: PostLink, purchase_id) -> BoostOrder:
     phases = _create_phases(order, now=now)
     sent = distribute(order, now=now)
     _record_submitted(order, purchase, phases, sent)
-    if link.platform == TELEGRAM:
+    if not phases:  # Telegram, or an X plan with no views or likes: groups only
         _complete_group_only_order(order, now=now)
     return order
 
@@ -105,7 +105,7 @@ def _record_submitted(order, purchase, phases, sent: Distribution) -> None:
 
 
 def _complete_group_only_order(order: BoostOrder, *, now) -> None:
-    """A Telegram order is done once its group messages are queued: there is nothing to place."""
+    """An order with no panel phases is done once its group messages are queued."""
     changed = BoostOrder.objects.filter(pk=order.pk, status=OrderStatus.SCHEDULED).update(
         status=OrderStatus.COMPLETED, finished_at=now
     )
@@ -119,6 +119,6 @@ def _complete_group_only_order(order: BoostOrder, *, now) -> None:
         object_id=order.pk,
         before={"status": OrderStatus.SCHEDULED},
         after={"status": OrderStatus.COMPLETED},
-        reason="Telegram post: its group messages are queued and no panel order is placed",
+        reason="no panel order to place: its group messages are queued",
         search_terms=[order.user.telegram_id, f"B-{order.pk}"],
     )

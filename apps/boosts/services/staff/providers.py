@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import record_event
+from apps.boosts.clients.smm import SmmError, build_smm_client
 from apps.boosts.models import (
     Provider,
 )
@@ -18,6 +19,7 @@ from apps.boosts.services.staff.common import (
     SERVICE_ID_MIN,
     BoostActionRefused,
     _reason,
+    logger,
 )
 from apps.purchases.services.permissions import require_staff_permission
 
@@ -49,6 +51,7 @@ def change_service_ids(
         "view_service_id": parse_service_id(view_service_id, label="views"),
         "like_service_id": parse_service_id(like_service_id, label="likes"),
     }
+    _offered_by_panel(provider, new)
     with transaction.atomic():
         current = Provider.objects.select_for_update().get(pk=provider.pk)
         old = {
@@ -70,6 +73,22 @@ def change_service_ids(
         )
     current.refresh_from_db()
     return current
+
+
+def _offered_by_panel(provider: Provider, ids: dict) -> None:
+    """Refuse ids the panel's own service list lacks; a panel that cannot answer is no veto."""
+    try:
+        with build_smm_client(provider) as client:
+            offered = {service.id for service in client.services()}
+    except SmmError as error:
+        logger.info("service ids of %s not checked at the panel: %s", provider.name, error)
+        return
+    missing = [str(number) for number in ids.values() if number not in offered]
+    if missing:
+        raise BoostActionRefused(
+            f"{provider.name} does not offer service {' or '.join(missing)}; "
+            "check the id in the panel's service list."
+        )
 
 
 def create_provider(*, actor, reason: str, values: dict) -> Provider:
