@@ -6,6 +6,7 @@ group, so a repeat of the same day sends nothing new) or to see the figures prin
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         day = self._day(options["date"])
-        self.stdout.write(report_text(build_daily_report(day)))
+        self.stdout.write(_plain(report_text(build_daily_report(day))))
         groups = send_daily_report(day)
         self.stdout.write(f"Queued for {groups} admin group(s).")
 
@@ -33,3 +34,8 @@ class Command(BaseCommand):
             return date.fromisoformat(raw)
         except ValueError:
             raise CommandError("--date must be a day such as 2026-11-28.") from None
+
+
+def _plain(markdown: str) -> str:
+    """The MarkdownV2 message as a terminal shows it: no escapes, no bold marks."""
+    return re.sub(r"\\(.)", r"\1", markdown.replace("*", ""))
