@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/payments.py
 	$(BIN)/python bench/payouts.py
+	$(BIN)/python bench/boosts.py
 
 format: install
 	$(BIN)/ruff format .

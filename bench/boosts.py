@@ -320,6 +320,7 @@ def run(options, processes: list, workdir: Path) -> bool:
     sample = prepare_phases(options.sample, run_id, "s", timezone.now() - timedelta(seconds=1))
     baseline = sequential(sample)
     print_row("sequential, in-process", baseline, baseline["rate"])
+    print_statements(baseline["statements"])
     worker = start_worker(
         QUEUE,
         options.pool,
@@ -494,14 +495,16 @@ def print_row(label: str, result: dict, baseline_rate: float) -> None:
         f"{describe(result['outcomes'])}{flag}",
         flush=True,
     )
-    if "statements" in result:
-        parts = [
-            f"{name} {sum(counts) / len(counts):.1f}"
-            for name, counts in (("views only", result["statements"][False]),
-                                 ("views + likes", result["statements"][True]))
-            if counts
-        ]  # fmt: skip
-        print(f"{'':<4}SQL statements per phase: {', '.join(parts)}", flush=True)
+
+
+def print_statements(statements: dict[bool, list[int]]) -> None:
+    """SQL statements place_phase ran per phase, without and with likes (two orders)."""
+    parts = [
+        f"{name} {sum(counts) / len(counts):.1f}"
+        for name, counts in (("views only", statements[False]), ("views + likes", statements[True]))
+        if counts
+    ]
+    print(f"{'':<4}SQL statements per phase (the sequential run): {', '.join(parts)}", flush=True)
 
 
 def print_from_due(result: dict) -> None:
