@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.boosts.models import BoostPhase, OrderStatus, PhaseStatus
@@ -38,8 +38,9 @@ def claim_due_phases(*, limit: int | None = None) -> list[tuple[int, str]]:
             .order_by("next_attempt_at", "id")
             .values_list("pk", flat=True)[: limit or settings.BOOST_DISPATCH_BATCH]
         )
+        # Each claim is an attempt (the backoff after errors grows with it).
         BoostPhase.objects.filter(pk__in=ids).update(
-            status=PhaseStatus.DISPATCHING, lease_until=lease_until
+            status=PhaseStatus.DISPATCHING, lease_until=lease_until, attempts=F("attempts") + 1
         )
     lease = lease_until.isoformat()
     return [(pk, lease) for pk in ids]

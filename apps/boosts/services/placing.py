@@ -32,14 +32,16 @@ def place_phase(phase_id: int, lease: str) -> None:
     phase = _take(phase_id, lease)
     if phase is None:
         return
-    orders = list(phase.orders.all())
+    # Only placing creates provider orders: on a phase's first claim there are none to read.
+    orders = list(phase.orders.all()) if phase.attempts > 1 else []
     interrupted = [o for o in orders if o.status == ProviderOrderStatus.SENDING]
     if interrupted:
         _interrupted(phase, interrupted)
         return
+    choices = candidates_for(phase)
     try:
         for kind, quantity in outstanding(phase, orders).items():
-            orders.append(_place_kind(phase, kind, quantity, orders, lease))
+            orders.append(_place_kind(phase, kind, quantity, orders, choices, lease))
     except _Stop:
         return
     outcomes.mark_placed(phase, [o for o in orders if o.provider_order_id])
@@ -54,8 +56,6 @@ def _take(phase_id: int, lease: str) -> BoostPhase | None:
     )
     if phase is None or phase.lease_until != datetime.fromisoformat(lease):
         return None
-    BoostPhase.objects.filter(pk=phase.pk).update(attempts=phase.attempts + 1)
-    phase.attempts += 1
     return phase
 
 
@@ -68,10 +68,12 @@ def _interrupted(phase: BoostPhase, orders) -> None:
     )
 
 
-def _place_kind(phase, kind: str, quantity: int, orders, lease: str) -> ProviderOrder:
+def _place_kind(phase, kind: str, quantity: int, orders, choices, lease: str) -> ProviderOrder:
     """Place QUANTITY of KIND with the first provider that takes it, or stop the attempt."""
     temporary = []
-    for choice in candidates_for(phase):
+    for choice in choices:
+        if choice.name in phase.failed_providers:
+            continue  # refused an earlier kind of this phase for good
         try:
             return _place_with(phase, choice, kind, quantity, is_remainder(orders, kind), lease)
         except SmmError as error:

@@ -107,8 +107,7 @@ def place_order(
         raise PanelRefusal(INCORRECT_REQUEST)
     charge = charge_for(service.rate, quantity)
     with transaction.atomic():
-        _debit(panel, charge)
-        return SmmPanelOrder.objects.create(
+        order = SmmPanelOrder.objects.create(
             panel=panel,
             service_id=service.service_id,
             link=link,
@@ -117,16 +116,18 @@ def place_order(
             start_count=zlib.crc32(link.encode()) % 5000,
             created_at=now or timezone.now(),
         )
+        # The debit last: the panel row stays locked only until the commit right after it.
+        _debit(panel, charge)  # refusing rolls the order back too
+        return order
 
 
 def _debit(panel: SmmPanel, amount: Decimal) -> None:
-    """Take AMOUNT from the balance, refusing to go below zero (caller holds a transaction)."""
-    balance = (
-        SmmPanel.objects.select_for_update().values_list("balance", flat=True).get(pk=panel.pk)
+    """Take AMOUNT from the balance in one conditional UPDATE, never going below zero."""
+    debited = SmmPanel.objects.filter(pk=panel.pk, balance__gte=amount).update(
+        balance=F("balance") - amount
     )
-    if balance - amount < 0:
+    if not debited:
         raise PanelRefusal(NOT_ENOUGH_FUNDS)
-    SmmPanel.objects.filter(pk=panel.pk).update(balance=F("balance") - amount)
 
 
 def _credit(panel_id: int, amount: Decimal) -> None:
