@@ -223,6 +223,14 @@ BOOST_DAILY_REPORT_TIME = env.time_of_day("BOOST_DAILY_REPORT_TIME", "12:00")
 # The sandbox panels accept this key when a provider's key variable is unset (sandbox only).
 SANDBOX_SMM_API_KEY = "sandbox-smm-key"
 
+# --- Backups (manage.py backup / restore and the daily job) ---------------------------------------
+# Where backups and their .sha256 sidecars are written; keep it on another disk than the database.
+BACKUP_DIR = env.str("BACKUP_DIR", str(VAR_DIR / "backups"))
+# Days of backups kept; older ones of ours are deleted after each successful backup.
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", 7, minimum=1)
+# When the daily backup runs (HH:MM, in TIME_ZONE).
+BACKUP_TIME = env.time_of_day("BACKUP_TIME", "01:30")
+
 # Bearer token for /metrics; unset means /metrics answers loopback callers only.
 METRICS_TOKEN = env.str("METRICS_TOKEN")
 
@@ -416,7 +424,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Our LOGGING (correlation ids, redaction) applies inside workers too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Task modules Celery's autodiscovery (tasks.py only) would not load.
-CELERY_IMPORTS = ["apps.withdrawals.tasks_reconciliation", "apps.boosts.tasks_report"]
+CELERY_IMPORTS = [
+    "apps.withdrawals.tasks_reconciliation",
+    "apps.boosts.tasks_report",
+    "apps.common.tasks_backup",
+]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "apps.common.tasks.heartbeat", "schedule": 60.0},
@@ -452,6 +464,11 @@ CELERY_BEAT_SCHEDULE = {
     "ledger-check-nightly": {
         "task": "apps.ledger.tasks.nightly_ledger_check",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # A dump of the database into BACKUP_DIR; a failure is logged at ERROR (the alert).
+    "backup-daily": {
+        "task": "apps.common.tasks_backup.daily_backup",
+        "schedule": crontab(hour=BACKUP_TIME[0], minute=BACKUP_TIME[1]),
     },
 }
 

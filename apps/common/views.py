@@ -13,6 +13,7 @@ from django_prometheus.exports import ExportToDjangoView
 from health_check.checks import Cache, Database
 from health_check.views import HealthCheckView
 
+from apps.common.backups.metrics import backup_metrics_text, current_backup_age_seconds
 from apps.common.health import Broker, Migrations
 
 
@@ -46,6 +47,8 @@ class ReadinessView(HealthCheckView):
         failed = sorted(name for name, outcome in checks.items() if outcome != "ok")
         status = 503 if failed else 200
         body = {"status": "unavailable" if failed else "ok", "failed": failed, "checks": checks}
+        # Information only: a fresh install has no backup yet and is still ready.
+        body["backup_age_seconds"] = current_backup_age_seconds()
         return JsonResponse(body, status=status)
 
 
@@ -73,7 +76,9 @@ def metrics(request):
         )
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return ExportToDjangoView(request)
+    response = ExportToDjangoView(request)
+    response.content += backup_metrics_text()
+    return response
 
 
 def _error(status: int, code: str, detail: str) -> JsonResponse:
