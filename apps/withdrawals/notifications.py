@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from apps.bot.models import GroupRole, TelegramGroup
+from apps.bot.groups import notify_admin_groups
 from apps.bot.outbox import queue_text
 from apps.bot.texts import md, money
 
@@ -53,12 +53,7 @@ def _card_for_admins(withdrawal) -> None:
         + ("Needs two approvals\\.\n" if withdrawal.needs_second_approval else "")
         + f"Review it in the admin: {md(link)}"
     )
-    for group in TelegramGroup.objects.filter(role=GroupRole.ADMIN, is_active=True):
-        queue_text(
-            chat_id=group.chat_id,
-            text=text,
-            dedupe_key=f"withdrawal:{withdrawal.pk}:card:{group.chat_id}",
-        )
+    notify_admin_groups(text=text, dedupe_key=f"withdrawal:{withdrawal.pk}:card")
 
 
 def cancelled(withdrawal) -> None:
@@ -111,9 +106,6 @@ def payout_failed_for_finance(withdrawal) -> None:
         f"🚨 *Payout failed* for W\\-{withdrawal.pk} \\({money(withdrawal.amount_ngn, 'NGN')}\\): "
         f"{md(withdrawal.reason)}\nRetry or refund it in the admin\\."
     )
-    for group in TelegramGroup.objects.filter(role=GroupRole.ADMIN, is_active=True):
-        queue_text(
-            chat_id=group.chat_id,
-            text=text,
-            dedupe_key=f"withdrawal:{withdrawal.pk}:failed:{withdrawal.attempt}:{group.chat_id}",
-        )
+    notify_admin_groups(
+        text=text, dedupe_key=f"withdrawal:{withdrawal.pk}:failed:{withdrawal.attempt}"
+    )

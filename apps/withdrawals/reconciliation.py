@@ -31,8 +31,7 @@ from django.utils import timezone
 
 from apps.audit.actors import as_actor
 from apps.audit.services import record_event
-from apps.bot.models import GroupRole, TelegramGroup
-from apps.bot.outbox import queue_text
+from apps.bot.groups import notify_admin_groups
 from apps.bot.texts import md
 from apps.common.http.errors import ProviderError
 from apps.withdrawals.models import PayoutAttempt, Status, Withdrawal
@@ -384,12 +383,7 @@ def run_admin_url(run: ReconciliationRun) -> str:
 
 def _alert_admins(run: ReconciliationRun, findings: list[Finding], counts: dict) -> None:
     text = _alert_text(run, findings, counts)
-    for group in TelegramGroup.objects.filter(role=GroupRole.ADMIN, is_active=True):
-        queue_text(
-            chat_id=group.chat_id,
-            text=text,
-            dedupe_key=f"reconciliation:{run.pk}:{group.chat_id}",
-        )
+    notify_admin_groups(text=text, dedupe_key=f"reconciliation:{run.pk}")
 
 
 def _alert_text(run: ReconciliationRun, findings: list[Finding], counts: dict) -> str:
