@@ -295,6 +295,7 @@ INSTALLED_APPS = [
     "apps.purchases",
     "apps.withdrawals",
     "apps.boosts",
+    "apps.legacy",
     "apps.sandbox",
 ]
 

@@ -38,6 +38,7 @@ class AccountKind(models.TextChoices):
     PAYOUTS_SENT = "payouts_sent", "Payouts sent"
     ADJUSTMENTS = "adjustments", "Adjustments"
     FX = "fx", "FX"
+    LEGACY_OPENING = "legacy_opening", "Opening balances (old bot)"
 
 
 # A bot user's balances, each in the one currency it is kept in.
@@ -112,6 +113,7 @@ class TransactionKind(models.TextChoices):
     ADJUSTMENT = "adjustment", "Adjustment"
     REVERSAL = "reversal", "Reversal"
     FX = "fx", "FX"
+    OPENING_BALANCE = "opening_balance", "Opening balance (imported)"
 
 
 class Transaction(AppendOnlyModel):

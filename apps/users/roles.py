@@ -38,6 +38,14 @@ _READ = [
     "withdrawals.view_reconciliationitem",
     # Boosts: support answers "where is my boost" (orders with their phases and provider orders).
     "boosts.view_boostorder",
+    # The legacy import: runs with their reports, and the old bot's history (support answers
+    # "what happened to my money in the old bot" from it).
+    "legacy.view_importrun",
+    "legacy.view_legacyrecord",
+    "legacy.view_usedhash",
+    "legacy.view_balanceoperation",
+    "legacy.view_withdrawalevent",
+    "legacy.view_boostsubmission",
 ]
 
 # What finance reads on top: the SMM panels (balances, breaker state, service ids).

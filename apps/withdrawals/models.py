@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.ledger.models import MONEY_FIELD
 
@@ -86,7 +87,8 @@ class Withdrawal(models.Model):
     bank_reference = models.CharField(max_length=100, blank=True, help_text="Manual payouts.")
     reason = models.CharField(max_length=255, blank=True, help_text="Rejection or failure.")
     refunded_at = models.DateTimeField(null=True, blank=True)
-    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Not auto_now_add: imported legacy withdrawals keep the time they were requested.
+    requested_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -38,3 +38,30 @@ def _get_or_create(**identity) -> Account:
     except IntegrityError:
         account = Account.objects.get(**identity)
     return account
+
+
+def user_accounts(*, owners, kind: str) -> dict[int, Account]:
+    """OWNERS' accounts of KIND by owner id, the missing ones created in one statement.
+
+    For bulk work (the legacy import opens thousands of balances): get-or-create one by one
+    would cost a round trip per user. Conflicting inserts by a racing process are ignored and
+    the winners' rows read back.
+    """
+    if kind not in USER_ACCOUNT_CURRENCY:
+        raise InvalidTransaction(f"{kind!r} is not a user account kind.")
+    currency = USER_ACCOUNT_CURRENCY[kind]
+    owner_ids = sorted({owner.pk for owner in owners})
+    existing = _by_owner(owner_ids, kind)
+    missing = [pk for pk in owner_ids if pk not in existing]
+    if missing:
+        Account.objects.bulk_create(
+            [Account(owner_id=pk, kind=kind, currency=currency) for pk in missing],
+            ignore_conflicts=True,
+        )
+        existing = _by_owner(owner_ids, kind)
+    return existing
+
+
+def _by_owner(owner_ids: list[int], kind: str) -> dict[int, Account]:
+    accounts = Account.objects.filter(owner_id__in=owner_ids, kind=kind)
+    return {account.owner_id: account for account in accounts}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from apps.ledger.models import MONEY_FIELD
 
@@ -51,7 +52,9 @@ class Purchase(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Not auto_now_add: imported legacy purchases keep their own time, which decides which
+    # purchase's credits are spent first (oldest first).
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.audit.services import record_event
+from apps.legacy.hashes import credited_by_old_bot
 from apps.purchases.hashes import FORMAT_HINTS, normalize_hash
 from apps.purchases.models import Invoice, InvoiceStatus, PaymentClaim
 
@@ -101,6 +102,8 @@ def _invalid_format(user, invoice: Invoice) -> Submitted:
 
 
 def _claim(user, invoice: Invoice, tx_hash: str) -> PaymentClaim | None:
+    if credited_by_old_bot(invoice.network, tx_hash):
+        return None
     now = timezone.now()
     try:
         with transaction.atomic():
