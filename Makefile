@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/payments.py
 	$(BIN)/python bench/payouts.py
 	$(BIN)/python bench/boosts.py
+	$(BIN)/python bench/import.py
 
 format: install
 	$(BIN)/ruff format .

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connection
 
 POSTGRES_REASON = (
@@ -32,12 +35,57 @@ def clean_cache():
 
     Rolled-back test databases hand out the same row ids again, which production never does.
     """
-    from apps.ledger.services.posting import _telegram_id_of
+    from apps.ledger.services.posting import forget_telegram_ids
 
     cache.clear()
-    _telegram_id_of.cache_clear()
+    forget_telegram_ids()
     yield
     cache.clear()
+
+
+class _RequestsInFlight:
+    """Requests the live server is handling right now (not idle keep-alive connections).
+
+    Only server threads count: the test client runs in the main thread, and a test that never
+    closes its response never sends request_finished.
+    """
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            with self.lock:
+                self.count += 1
+
+    def finished(self, **kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            with self.lock:
+                self.count = max(self.count - 1, 0)
+
+
+_IN_FLIGHT = _RequestsInFlight()
+request_started.connect(_IN_FLIGHT.started, dispatch_uid="tests-in-flight-started")
+request_finished.connect(_IN_FLIGHT.finished, dispatch_uid="tests-in-flight-finished")
+
+
+@pytest.fixture(autouse=True)
+def live_server_requests_finished(request):
+    """After a live-server test, wait until the server has finished every request it started.
+
+    A request the client gave up on (an injected delay past its read timeout) goes on in the
+    server thread and writes later. On SQLite the live server shares the test's in-memory
+    connection, so those late writes ran into the next test, at the same time as its own
+    statements, and crashed sqlite3 ("commit returned NULL without setting an exception").
+    The database is set up before this fixture, so it is flushed after the wait.
+    """
+    if "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    yield
+    deadline = time.monotonic() + 15
+    while _IN_FLIGHT.count > 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -18,14 +18,9 @@ FLOAT_NOISE = Decimal("0.000001")
 # Nothing the old bot sold or paid came near this; a bigger number is a typo or corruption.
 ABSURD_AMOUNT = Decimal("1000000000")  # 1e9 (naira withdrawals reach millions)
 
-# The four formats of spec §1.5 item 7; the fake-microsecond back-fill is plain ISO too.
-_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S.%f",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S.%f",
-)
-_OFFSET = re.compile(r"^(.*?)(Z|[+-]\d{2}:\d{2})$")
+# The four formats of spec §1.5 item 7 (the fake-microsecond back-fill is plain ISO too): a date,
+# ' ' or 'T', a time with optional fraction, an optional offset. Nothing looser is accepted.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?")
 _MARKDOWN_V2_ESCAPE = re.compile(r"\\([_*\[\]()~`>#+\-=|{}.!\\])")
 
 
@@ -35,26 +30,16 @@ class Unreadable(ValueError):
 
 def timestamp(raw) -> datetime:
     """An aware UTC datetime from any of the old bot's timestamp texts."""
-    text = (raw or "").strip() if isinstance(raw, str) else raw
-    if not text or not isinstance(text, str):
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
         raise Unreadable(f"timestamp {raw!r} is empty or not text")
-    match = _OFFSET.match(text)
-    if match:
-        return _with_offset(match.group(1), match.group(2), raw)
-    for layout in _FORMATS:
-        try:
-            return datetime.strptime(text, layout).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    raise Unreadable(f"timestamp {raw!r} is in no known format")
-
-
-def _with_offset(body: str, offset: str, raw) -> datetime:
-    iso = body + ("+00:00" if offset == "Z" else offset)
+    if not _TIMESTAMP.fullmatch(text):
+        raise Unreadable(f"timestamp {raw!r} is in no known format")
     try:
-        return datetime.fromisoformat(iso).astimezone(UTC)
-    except ValueError:
-        raise Unreadable(f"timestamp {raw!r} is in no known format") from None
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:  # a well-formed text with an impossible date, such as 2025-02-30
+        raise Unreadable(f"timestamp {raw!r} is not a real date and time") from None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def optional_timestamp(raw) -> datetime | None:

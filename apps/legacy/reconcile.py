@@ -171,23 +171,25 @@ def _withdrawal_totals(main: LegacyFile) -> dict:
 
 
 def _used_hashes(main: LegacyFile) -> dict:
-    keys: set[str] = set()
-    for table, column in (
-        ("processed_transactions", "transaction_hash"),
-        ("purchases", "transaction_ref"),
-    ):
+    """Every payment reference in the old tables is a used hash here; the missing ones listed.
+
+    Checked batch by batch against the database, keeping only what is missing, so memory stays
+    flat however many payments the old bot recorded.
+    """
+    checked, missing = 0, set()
+    sources = (("processed_transactions", "transaction_hash"), ("purchases", "transaction_ref"))
+    for table, column in sources:
         if not _has(main, table, column):
             continue
         for rows in batches(main, table, where=f"{column} IS NOT NULL"):
-            keys.update(key for key in (legacy_key(row[column]) for row in rows) if key)
-    present = 0
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), 1000):
-        present += UsedHash.objects.filter(key__in=ordered[start : start + 1000]).count()
+            keys = {key for key in (legacy_key(row[column]) for row in rows) if key}
+            present = set(UsedHash.objects.filter(key__in=keys).values_list("key", flat=True))
+            checked += len(keys)
+            missing |= keys - present
     return {
-        "distinct_in_legacy": len(keys),
-        "recorded_here": present,
-        "missing": len(keys) - present,
+        "references_checked": checked,
+        "missing": len(missing),
+        "missing_keys": sorted(missing)[:MAX_LISTED],
     }
 
 

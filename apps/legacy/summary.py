@@ -66,8 +66,8 @@ def _reconciliation(result: dict) -> list[str]:
     lines += _totals(result)
     hashes = result["used_hashes"]
     lines.append(
-        f"Used payment hashes: {hashes['distinct_in_legacy']:,} distinct in the old files, "
-        f"{hashes['recorded_here']:,} recorded here, {hashes['missing']:,} missing"
+        f"Used payment hashes: {hashes['references_checked']:,} references in the old files "
+        f"checked, {hashes['missing']:,} not recorded here as used"
     )
     lines.append(f"Orphans (rows naming an unknown user): {result['orphans']}")
     for source, numbers in result["counts"].items():

@@ -295,3 +295,38 @@ def test_a_balance_the_old_bot_lowers_below_what_is_held_here_is_left_and_report
     assert run.status == RunStatus.DIFFERENCES
     differing = run.report["reconciliation"]["balances"]["differing"]
     assert [(row["telegram_id"], row["expected"]) for row in differing] == [(telegram_id, "0.05")]
+
+
+def test_the_next_day_of_the_old_bot_is_picked_up_by_the_daily_run(tmp_path):
+    """The runbook's daily step, with the generator's --next-day standing in for the old bot."""
+    directory = tmp_path / "legacy"
+    call_command("make_legacy_fixture", "--out", str(directory), "--users", "150",
+                 stdout=io.StringIO())  # fmt: skip
+    call_command("import_legacy", "--from", str(directory), "--quiet", stdout=io.StringIO())
+    users_before = BotUser.objects.count()
+    out = io.StringIO()
+    call_command("make_legacy_fixture", "--out", str(directory), "--next-day", stdout=out)
+    added = int(out.getvalue().split("added")[1].split()[0])  # first line: new users
+
+    call_command("import_legacy", "--from", str(directory), "--quiet", stdout=io.StringIO())
+    call_command("legacy_reconcile", "--from", str(directory), stdout=io.StringIO())
+
+    assert BotUser.objects.count() == users_before + added
+    assert ImportRun.objects.filter(status=RunStatus.CLEAN).count() == 3
+
+
+def test_next_day_needs_a_generated_set(tmp_path):
+    with pytest.raises(CommandError, match=r"no facts\.json"):
+        call_command("make_legacy_fixture", "--out", str(tmp_path), "--next-day")
+
+
+def test_piped_output_gets_plain_progress_lines_per_table(legacy_set):
+    directory, _ = legacy_set
+    stream = io.StringIO()  # not a terminal: no carriage-return bars
+
+    run_import(directory, started_by="test", stream=stream, progress=True)
+
+    lines = stream.getvalue().splitlines()
+    users = [line for line in lines if line.startswith("viralcore.db:users: ")]
+    assert users and "300/300 rows" in users[-1] and "rows/s" in users[-1] and "ETA" in users[-1]
+    assert "\r" not in stream.getvalue()

@@ -16,7 +16,6 @@ Steps 1 and 2 run before the account locks so the locks are held for as little a
 from __future__ import annotations
 
 import decimal
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -218,15 +217,27 @@ def _posted_event(stored: Transaction, posting: PreparedPosting) -> PendingEvent
     )
 
 
+# A bot user's Telegram id never changes, so each process asks the database once per owner.
+# Bounded: emptied when full (a worker meets far fewer owners between restarts).
+_TELEGRAM_IDS: dict[int, int] = {}
+_TELEGRAM_IDS_MAX = 50_000
+
+
 def _owner_telegram_ids(posting: PreparedPosting) -> dict[int, int]:
     owner_ids = {account.owner_id for account, _ in posting.legs if account.owner_id}
-    return {owner_id: _telegram_id_of(owner_id) for owner_id in owner_ids}
+    missing = [owner_id for owner_id in owner_ids if owner_id not in _TELEGRAM_IDS]
+    if missing:
+        if len(_TELEGRAM_IDS) + len(missing) > _TELEGRAM_IDS_MAX:
+            _TELEGRAM_IDS.clear()
+        # One query for all of them: an opening-balance posting names hundreds of owners.
+        found = BotUser.objects.filter(pk__in=missing).values_list("pk", "telegram_id")
+        _TELEGRAM_IDS.update(found)
+    return {owner_id: _TELEGRAM_IDS[owner_id] for owner_id in owner_ids}
 
 
-@functools.lru_cache(maxsize=50_000)
-def _telegram_id_of(bot_user_id: int) -> int:
-    """A bot user's Telegram id never changes, so each process asks the database once."""
-    return BotUser.objects.values_list("telegram_id", flat=True).get(pk=bot_user_id)
+def forget_telegram_ids() -> None:
+    """Tests: rolled-back databases hand out the same bot user ids again."""
+    _TELEGRAM_IDS.clear()
 
 
 def _entry_document(account: Account, amount: Decimal, owner_telegram_id: int | None) -> dict:

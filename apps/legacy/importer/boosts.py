@@ -14,6 +14,7 @@ from django.db import transaction
 
 from apps.legacy import parsing
 from apps.legacy.importer.context import Context
+from apps.legacy.importer.copy import insert_all
 from apps.legacy.models import BoostSubmission
 
 TABLES = (
@@ -44,7 +45,7 @@ def _import_batch(ctx: Context, source: str, table: str, rows: list[dict]) -> No
     if any("\\" in s.link for s in fresh if table == "telegram_posts"):
         ctx.report.notes.append("A Telegram link still holds a backslash after unescaping.")
     with transaction.atomic():
-        BoostSubmission.objects.bulk_create(fresh, ignore_conflicts=True)
+        insert_all(BoostSubmission, fresh)
     counts.already += len(built) - len(fresh)
     counts.imported += len(fresh)
 

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from apps.legacy.hashes import legacy_key
 from apps.legacy.importer.context import Context
+from apps.legacy.importer.copy import insert_all
 from apps.legacy.models import UsedHash
 
 FILE = "viralcore.db"
@@ -53,6 +54,6 @@ def _import_batch(ctx: Context, source: str, rows: list[dict], column: str, user
     existing = set(UsedHash.objects.filter(key__in=by_key).values_list("key", flat=True))
     fresh = [used for key, used in by_key.items() if key not in existing]
     with transaction.atomic():
-        UsedHash.objects.bulk_create(fresh, ignore_conflicts=True)
+        insert_all(UsedHash, fresh)
     counts.imported += len(fresh)
     counts.already += len(by_key) - len(fresh)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from apps.legacy import parsing
 from apps.legacy.importer.context import Context
+from apps.legacy.importer.copy import insert_all
 from apps.legacy.models import BalanceOperation
 
 FILE, TABLE = "viralcore.db", "balance_operations"
@@ -38,7 +39,7 @@ def import_balance_operations(ctx: Context) -> None:
             if operation is not None:
                 fresh.append(operation)
         with transaction.atomic():
-            BalanceOperation.objects.bulk_create(fresh, ignore_conflicts=True)
+            insert_all(BalanceOperation, fresh)
         counts.imported += len(fresh)
 
 

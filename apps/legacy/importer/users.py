@@ -8,7 +8,7 @@ user); a referrer set in the new system is never replaced.
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.legacy import parsing
 from apps.legacy.importer.context import Context, audit_batch, known, remember
@@ -25,8 +25,9 @@ def import_users(ctx: Context) -> None:
     source = ctx.source(FILE, TABLE)
     for rows in ctx.batches(FILE, TABLE):
         _import_batch(ctx, source, rows)
-    for rows in ctx.batches(FILE, TABLE, where="referrer IS NOT NULL", counted=False):
-        _link_referrers(ctx, rows)
+    label = f"{source}.referrer"
+    for rows in ctx.batches(FILE, TABLE, where="referrer IS NOT NULL", label=label):
+        _link_referrers(ctx, label, rows)
 
 
 def _import_batch(ctx: Context, source: str, rows: list[dict]) -> None:
@@ -88,7 +89,7 @@ def _save(fresh: list[tuple]) -> list[tuple]:
     return [(legacy_id, existing[user.telegram_id]) for legacy_id, user in fresh]
 
 
-def _link_referrers(ctx: Context, rows: list[dict]) -> None:
+def _link_referrers(ctx: Context, label: str, rows: list[dict]) -> None:
     ids = {row["id"] for row in rows} | {row["referrer"] for row in rows}
     users = dict(
         BotUser.objects.filter(telegram_id__in=[i for i in ids if isinstance(i, int)]).values_list(
@@ -99,24 +100,43 @@ def _link_referrers(ctx: Context, rows: list[dict]) -> None:
     for row in rows:
         referrer = row["referrer"]
         if row["id"] not in users:
-            continue
-        if referrer == row["id"]:
-            _refused(ctx, "referrer is the user itself", row["id"])
+            ctx.report.table(label).skip("the user itself was not imported", row["id"])
+        elif referrer == row["id"]:
+            _refused(ctx, label, "referrer is the user itself", row["id"])
         elif referrer not in users:
-            _refused(ctx, "referrer is not a known user", row["id"])
+            _refused(ctx, label, "referrer is not a known user", row["id"])
         else:
             links[users[row["id"]]] = users[referrer]
-    with transaction.atomic():
-        # Only where none is set: the new system's own registration wins, and re-runs change
-        # nothing (a referrer is fixed once set; see BotUser.save).
-        unset = BotUser.objects.select_for_update().filter(pk__in=links, referrer__isnull=True)
-        changed = [
-            BotUser(pk=pk, referrer_id=links[pk]) for pk in unset.values_list("pk", flat=True)
-        ]
-        BotUser.objects.bulk_update(changed, ["referrer"], batch_size=500)
+    changed = _set_referrers(links)
+    counts = ctx.report.table(label)
+    counts.imported += changed
+    counts.already += len(links) - changed
 
 
-def _refused(ctx: Context, kind: str, telegram_id) -> None:
+def _set_referrers(links: dict[int, int]) -> int:
+    """Set each user's referrer where none is set yet, in one statement; how many were set.
+
+    Only where none is set: the new system's own registration wins, and re-runs change nothing
+    (a referrer is fixed once set; see BotUser.save). VALUES columns are column1, column2 on
+    both PostgreSQL and SQLite, which is what makes this one statement portable.
+    """
+    if not links:
+        return 0
+    table = connection.ops.quote_name(BotUser._meta.db_table)
+    rows = ", ".join(["(%s, %s)"] * len(links))
+    params = [value for pair in links.items() for value in pair]
+    sql = (
+        f"UPDATE {table} SET referrer_id = v.referrer "  # noqa: S608 - our table name only
+        f"FROM (SELECT column1 AS id, column2 AS referrer FROM (VALUES {rows}) AS pairs) AS v "
+        f"WHERE {table}.id = v.id AND {table}.referrer_id IS NULL"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _refused(ctx: Context, label: str, kind: str, telegram_id) -> None:
+    ctx.report.table(label).skip(kind, telegram_id)
     ctx.report.finding(
         kind, "User imported without a referrer (the old bot's own rule).", telegram_id
     )

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from apps.legacy import parsing
 from apps.legacy.importer.context import Context, known
+from apps.legacy.importer.copy import insert_all
 from apps.legacy.models import WithdrawalEvent
 
 FILE = "viralcore.db"
@@ -45,7 +46,7 @@ def _import_table(ctx: Context, table: str, build) -> None:
             else:
                 fresh.append(build(row, key, ours[str(row["withdrawal_id"])]))
         with transaction.atomic():
-            WithdrawalEvent.objects.bulk_create(fresh, ignore_conflicts=True)
+            insert_all(WithdrawalEvent, fresh)
         counts.imported += len(fresh)
 
 
