@@ -89,7 +89,7 @@ def test_a_missing_secret_file_and_a_double_definition_are_refused(tmp_path):
 
 def test_database_url_must_be_postgres_or_sqlite(tmp_path):
     postgres = database_settings("postgres://app:pw@db:5432/viralcore", pool_max_size=4)
-    assert postgres["ENGINE"] == "django_prometheus.db.backends.postgresql"
+    assert postgres["ENGINE"] == "apps.common.db.postgresql"  # django-prometheus, class cached
     assert postgres["OPTIONS"]["pool"]["max_size"] == 4
     assert postgres["CONN_MAX_AGE"] == 0
     sqlite = database_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}", pool_max_size=4)

@@ -1,7 +1,8 @@
 """Turn the service URLs of the environment into Django and Celery settings.
 
 Database and cache go through django-prometheus' backends, so query and cache metrics come for
-free on /metrics.
+free on /metrics (PostgreSQL through apps.common.db.postgresql, which builds django-prometheus'
+cursor class once per process instead of once per connection).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dj_database_url
 from viralcore.env import ConfigError
 
 PROMETHEUS_DB_ENGINES = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.postgresql": "apps.common.db.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }
 

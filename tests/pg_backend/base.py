@@ -5,7 +5,7 @@ must in production. Here, and only here, the flush runs with session_replication
 (superuser only), which switches ordinary triggers off for that statement.
 """
 
-from django_prometheus.db.backends.postgresql.base import DatabaseWrapper as PrometheusWrapper
+from apps.common.db.postgresql.base import DatabaseWrapper as PrometheusWrapper
 
 
 class DatabaseOperations(PrometheusWrapper.ops_class):
