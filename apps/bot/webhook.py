@@ -9,7 +9,6 @@ would make Telegram redeliver it).
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from prometheus_client import Counter
 
-from apps.bot.inbox import NotAnUpdate, read_envelope, store_update
+from apps.bot.inbox import NotAnUpdate, load_update_json, read_envelope, store_update
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 # Real updates are a few KiB; a megabyte body is an attack or a mistake.
@@ -64,7 +63,7 @@ def telegram_webhook(request):
     if _body_too_large(request):
         return _refuse(413, "too_large", f"An update is at most {MAX_BODY_BYTES} bytes.")
     try:
-        data = json.loads(request.body)
+        data = load_update_json(request.body)
         envelope = read_envelope(data)
     except (ValueError, NotAnUpdate) as error:
         detail = str(error) if isinstance(error, NotAnUpdate) else "The body is not valid JSON."

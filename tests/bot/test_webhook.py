@@ -53,6 +53,8 @@ def test_the_same_update_delivered_five_times_is_stored_once(client):
     ("body", "detail"),
     [
         ("{not json", "not valid JSON"),
+        ('{"update_id": NaN}', "not valid JSON"),  # Python reads it; JSON and jsonb do not
+        ('{"update_id": 8, "message": {"chat": {"id": -Infinity}}}', "not valid JSON"),
         ("[1, 2]", "JSON object"),
         ('{"message": {}}', "positive integer update_id"),
         ('{"update_id": -4}', "positive integer update_id"),
@@ -64,6 +66,22 @@ def test_a_body_that_is_not_an_update_is_a_400_and_stores_nothing(client, body, 
     assert response.status_code == 400
     assert detail in response.json()["detail"]
     assert TelegramUpdate.objects.count() == 0
+
+
+@pytest.mark.parametrize("unstorable", ["\u0000", "\ud800", "\udfff"])
+def test_characters_postgresql_cannot_store_become_replacement_characters(client, unstorable):
+    update = message_update(f"a{unstorable}b")
+    response = deliver(client, update)  # json.dumps writes them as escapes, e.g. \\u0000
+    assert response.status_code == 200
+    stored = TelegramUpdate.objects.get(update_id=update["update_id"])
+    assert stored.payload["message"]["text"] == "a\ufffdb"
+
+
+def test_an_emoji_written_as_a_surrogate_pair_is_stored_as_sent(client):
+    update = message_update("hi \U0001f600")  # json.dumps: "hi \\ud83d\\ude00"
+    assert deliver(client, update).status_code == 200
+    stored = TelegramUpdate.objects.get(update_id=update["update_id"])
+    assert stored.payload["message"]["text"] == "hi \U0001f600"
 
 
 def test_an_oversized_body_is_refused_before_parsing(client):

@@ -1,0 +1,112 @@
+"""On PostgreSQL the webhook's INSERT notifies; the listener turns that into the chat's task."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from apps.bot.inbox import WAKE_CHANNEL
+from apps.bot.listener import run_listener
+from apps.bot.webhook import SECRET_HEADER
+from tests.bot.telegram_updates import message_update, private_user
+from viralcore.celery import app as celery_app
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+ADA = private_user()
+BOB = private_user(telegram_id=5987654321, first_name="Bob", username="bob")
+
+
+def deliver(client, update):
+    response = client.post(
+        "/telegram/webhook/",
+        data=json.dumps(update),
+        content_type="application/json",
+        headers={SECRET_HEADER: settings.TELEGRAM_WEBHOOK_SECRET},
+    )
+    assert response.status_code == 200
+
+
+def notifications_within(listening, seconds=1.0) -> list[str]:
+    return [notify.payload for notify in listening.notifies(timeout=seconds)]
+
+
+@pytest.fixture
+def listening():
+    """A connection of the test's own, LISTENing as the wake process does."""
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as conn:
+        conn.execute(f"LISTEN {WAKE_CHANNEL}")
+        yield conn
+
+
+@pytest.fixture
+def bot_queue():
+    """The broker's bot queue, emptied first; yields a reader of the chat ids queued on it."""
+    with celery_app.connection_for_read() as broker:
+        queue = broker.SimpleQueue("bot", no_ack=True)
+        queue.clear()
+
+        def chats_queued(wait_seconds=3.0) -> list[int]:
+            chat_ids, deadline = [], time.monotonic() + wait_seconds
+            while time.monotonic() < deadline:
+                try:
+                    message = queue.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                assert message.headers["task"] == "apps.bot.tasks.process_chat"
+                chat_ids.append(message.decode()[0][0])
+            return chat_ids
+
+        yield chats_queued
+        queue.close()
+
+
+@pytest.fixture
+def listener():
+    """run_listener in a thread, as `manage.py wake_bot_chats` runs it; stopped afterwards."""
+    stop = threading.Event()
+    threads = []
+
+    def start():
+        thread = threading.Thread(target=run_listener, args=(stop,), daemon=True)
+        thread.start()
+        threads.append(thread)
+        time.sleep(0.5)  # connected and LISTENing
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+
+
+def test_a_stored_update_is_announced_once_and_a_redelivery_not_at_all(client, listening):
+    update = message_update("/start", user=ADA)
+    deliver(client, update)
+    deliver(client, update)  # Telegram redelivers: stored once, announced once
+    assert notifications_within(listening) == [str(ADA["id"])]
+
+
+def test_updates_the_bot_ignores_are_not_announced(client, listening):
+    deliver(client, {"update_id": 77_001, "poll": {"id": "1"}})
+    assert notifications_within(listening, 0.5) == []
+
+
+@pytest.mark.redis
+def test_the_listener_queues_each_chat_once_for_a_burst(client, listener, bot_queue):
+    listener()
+    for text in ("/start", "hello", "/help"):
+        deliver(client, message_update(text, user=ADA))
+    deliver(client, message_update("/start", user=BOB))
+    assert sorted(bot_queue()) == [ADA["id"], BOB["id"]]
+
+
+def test_a_listener_started_late_queues_the_chats_left_pending(client, listener, bot_queue):
+    deliver(client, message_update("/start", user=ADA))  # nobody listening yet
+    listener()
+    assert bot_queue() == [ADA["id"]]
