@@ -9,12 +9,9 @@ which costs nothing (distinct chains do not share transaction hashes).
 
 from __future__ import annotations
 
-import re
-
 from apps.purchases.assets import Network
+from apps.purchases.hashes import BASE58_SIGNATURE, HEX64
 
-_HEX64 = re.compile(r"(?:0x)?([0-9a-f]{64})")
-_BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]{64,90}")
 # Custom-plan rows carry a made-up reference, not a payment.
 NOT_A_PAYMENT_PREFIX = "custom_plan_"
 
@@ -24,10 +21,10 @@ def legacy_key(raw) -> str | None:
     text = (raw or "").strip() if isinstance(raw, str) else ""
     if not text or text.lower().startswith(NOT_A_PAYMENT_PREFIX):
         return None
-    hex_match = _HEX64.fullmatch(text.lower())
+    hex_match = HEX64.fullmatch(text.lower())
     if hex_match:
         return "hex:" + hex_match.group(1)
-    if _BASE58.fullmatch(text):
+    if BASE58_SIGNATURE.fullmatch(text):
         return "b58:" + text
     return "ref:" + text.lower()[:120]
 

@@ -12,8 +12,10 @@ import re
 
 from apps.purchases.assets import Network
 
-_HEX64 = re.compile(r"(?:0x)?([0-9a-f]{64})")
-_BASE58_SIGNATURE = re.compile(r"[1-9A-HJ-NP-Za-km-z]{64,90}")
+# Lower-case 64-hex digits with an optional 0x (group 1: the digits), and a base58 signature;
+# apps/legacy/hashes.py keys the old bot's hashes with the same two shapes.
+HEX64 = re.compile(r"(?:0x)?([0-9a-f]{64})")
+BASE58_SIGNATURE = re.compile(r"[1-9A-HJ-NP-Za-km-z]{64,90}")
 
 FORMAT_HINTS = {
     Network.BSC: "0x followed by 64 hexadecimal characters",
@@ -27,8 +29,8 @@ def normalize_hash(network: str, raw: str) -> str | None:
     """The canonical hash for NETWORK, or None when RAW is not a hash of that network."""
     text = (raw or "").strip()
     if network == Network.SOLANA:
-        return text if _BASE58_SIGNATURE.fullmatch(text) else None
-    match = _HEX64.fullmatch(text.lower())
+        return text if BASE58_SIGNATURE.fullmatch(text) else None
+    match = HEX64.fullmatch(text.lower())
     if match is None:
         return None
     digits = match.group(1)

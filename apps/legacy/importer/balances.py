@@ -47,7 +47,12 @@ def import_balances(ctx: Context) -> None:
 def expected_balance(raw) -> tuple[Decimal, Decimal]:
     """(what the ledger should hold, the legacy value in cents) for a legacy float."""
     cents, _ = parsing.money(raw, what="affiliate_balance")
-    return max(cents, ZERO), cents
+    return _opening(cents), cents
+
+
+def _opening(cents: Decimal) -> Decimal:
+    """A negative legacy balance opens at 0.00: a user balance cannot be negative here."""
+    return max(cents, ZERO)
 
 
 def _moves(ctx: Context, source: str, rows: list[dict]) -> list[tuple]:
@@ -75,7 +80,7 @@ def _moves(ctx: Context, source: str, rows: list[dict]) -> list[tuple]:
 
 def _target(ctx: Context, source: str, row: dict) -> tuple:
     try:
-        target, cents = expected_balance(row["affiliate_balance"] or 0)
+        cents, change = parsing.money(row["affiliate_balance"] or 0, what="affiliate_balance")
     except parsing.Unreadable as error:
         ctx.report.table(source).skip(str(error), row["id"])
         return None, None
@@ -86,14 +91,8 @@ def _target(ctx: Context, source: str, row: dict) -> tuple:
             "for finance to recover or write off.",
             f"{row['id']} ({cents} USD)",
         )
-    change, sub_cent = _rounding(row["affiliate_balance"] or 0)
-    ctx.report.rounded(source, row["id"], change, sub_cent=sub_cent)
-    return target, cents
-
-
-def _rounding(raw) -> tuple[Decimal, bool]:
-    _, change = parsing.money(raw, what="affiliate_balance")
-    return change, parsing.is_sub_cent(change)
+    ctx.report.rounded(source, row["id"], change, sub_cent=parsing.is_sub_cent(change))
+    return _opening(cents), cents
 
 
 def _post(ctx: Context, moves: list[tuple]) -> list[tuple]:
