@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -15,6 +16,7 @@ from apps.bot.processing import FAILED_WILL_RETRY
 from apps.bot.processing import process_chat as process_chat_updates
 from apps.bot.sender import send_due_messages
 
+logger = logging.getLogger(__name__)
 # A pending update this old was probably left by a lost enqueue or a crashed worker.
 STUCK_AFTER = timedelta(seconds=30)
 
@@ -42,6 +44,13 @@ def sweep_pending_updates() -> int:
     chat_ids = [row["chat_id"] for row in stuck[:500]]
     for chat_id in chat_ids:
         process_chat.delay(chat_id)
+    if chat_ids:
+        logger.warning(
+            "bot sweeper: re-queued %s chat(s) whose updates waited over %s s; their wake-up "
+            "was lost (on PostgreSQL, is `manage.py wake_bot_chats` running?)",
+            len(chat_ids),
+            int(STUCK_AFTER.total_seconds()),
+        )
     return len(chat_ids)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.conf import settings
@@ -12,6 +13,7 @@ from apps.bot.models import TelegramUpdate
 from apps.bot.processing import process_chat
 from apps.bot.sender import send_due_messages
 from apps.bot.webhook import SECRET_HEADER
+from viralcore.celery import app as celery_app
 
 
 @pytest.fixture
@@ -56,3 +58,25 @@ def buttons_of_last_message(chat_id: int) -> list[str]:
 
     markup = sent_to(chat_id)[-1].reply_markup or {}
     return [button["callback_data"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+@pytest.fixture
+def bot_queue():
+    """The broker's bot queue, emptied first; yields a reader of the chat ids queued on it."""
+    with celery_app.connection_for_read() as broker:
+        queue = broker.SimpleQueue("bot", no_ack=True)
+        queue.clear()
+
+        def chats_queued(wait_seconds=3.0) -> list[int]:
+            chat_ids, deadline = [], time.monotonic() + wait_seconds
+            while time.monotonic() < deadline:
+                try:
+                    message = queue.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                assert message.headers["task"] == "apps.bot.tasks.process_chat"
+                chat_ids.append(message.decode()[0][0])
+            return chat_ids
+
+        yield chats_queued
+        queue.close()

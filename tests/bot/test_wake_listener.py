@@ -15,7 +15,6 @@ from apps.bot.inbox import WAKE_CHANNEL
 from apps.bot.listener import run_listener
 from apps.bot.webhook import SECRET_HEADER
 from tests.bot.telegram_updates import message_update, private_user
-from viralcore.celery import app as celery_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ADA = private_user()
@@ -42,28 +41,6 @@ def listening():
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as conn:
         conn.execute(f"LISTEN {WAKE_CHANNEL}")
         yield conn
-
-
-@pytest.fixture
-def bot_queue():
-    """The broker's bot queue, emptied first; yields a reader of the chat ids queued on it."""
-    with celery_app.connection_for_read() as broker:
-        queue = broker.SimpleQueue("bot", no_ack=True)
-        queue.clear()
-
-        def chats_queued(wait_seconds=3.0) -> list[int]:
-            chat_ids, deadline = [], time.monotonic() + wait_seconds
-            while time.monotonic() < deadline:
-                try:
-                    message = queue.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                assert message.headers["task"] == "apps.bot.tasks.process_chat"
-                chat_ids.append(message.decode()[0][0])
-            return chat_ids
-
-        yield chats_queued
-        queue.close()
 
 
 @pytest.fixture
