@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 
+from apps.common import money
 from apps.withdrawals.errors import WithdrawalRefused
 
 CENT = Decimal("0.01")
 
 
-def parse_amount(text: str) -> Decimal:
-    cleaned = (text or "").strip().replace(",", "").lstrip("$₦").strip()
+def parse_amount(text: str, *, currency: str) -> Decimal:
+    """The amount a user typed for CURRENCY, read by the shared strict parser.
+
+    Strict on purpose: "1,00" (a European 1.00?) or "1e2" must be asked again, not read as 100.
+    """
     try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise WithdrawalRefused("Please send an amount as a number, like 25 or 25.50.") from None
-    if not amount.is_finite() or amount <= 0:
-        raise WithdrawalRefused("The amount must be more than zero.")
-    if amount != amount.quantize(CENT):
-        raise WithdrawalRefused("Use at most two decimals, like 25.50.")
-    return amount.quantize(CENT)
+        return money.parse_amount(text or "", currency=currency)
+    except money.MoneyError as error:
+        raise WithdrawalRefused(str(error)) from None
 
 
 def usd_to_ngn(amount_usd: Decimal, rate: Decimal) -> Decimal:

@@ -97,7 +97,7 @@ def _ask_amount(user, replies, balance: str) -> None:
 def _amount_typed(user, replies, text: str, step) -> None:
     balance = step.data.get("balance")
     try:
-        amount = parse_amount(text)
+        amount = parse_amount(text, currency=CURRENCY[balance])
         _check_amount(user, balance, amount)
     except WithdrawalRefused as refusal:
         replies.text(f"⚠️ {md(refusal)}", MENU)

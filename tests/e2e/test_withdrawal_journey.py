@@ -39,7 +39,13 @@ def test_withdrawing_affiliate_dollars_to_a_bank_account(ada, client):
     press(client, "wd:bal:affiliate", user=ADA)
     assert last().startswith("How much do you want to withdraw? Available: $120.00.")
     say(client, "12.345", user=ADA)
-    assert last() == "⚠️ Use at most two decimals, like 25.50."
+    assert last() == "⚠️ Use at most 2 decimal places for USD, like 1,000.50."
+    say(client, "1,00", user=ADA)  # 1.00 or 100? Asked again, never guessed
+    assert last() == "⚠️ Put commas only between groups of three digits, like 12,345,678.90."
+    say(client, "1e2", user=ADA)
+    assert last().startswith("⚠️ ") and "Which bank?" not in last()
+    say(client, "₦5000", user=ADA)  # the affiliate balance is in dollars
+    assert "Which bank?" not in last()
     say(client, "500", user=ADA)
     assert last() == "⚠️ You only have USD 120.00 available."
     say(client, "50", user=ADA)
