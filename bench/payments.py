@@ -29,22 +29,30 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from contextlib import suppress
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+from processes import (
+    ROOT,
+    create_database_if_missing,
+    exit_on_sigterm,
+    flush_redis,
+    free_connections,
+    free_port,
+    redis_client,
+    start_gunicorn,
+    start_worker,
+    stop,
+)
 from procstat import bench_backends, cpu_snapshot, cpu_used
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/viralcore_bench_payments"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 # Enough threads that 64 verifier threads' requests never queue behind the fakes' sleeps.
@@ -75,11 +83,21 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     workdir = Path(tempfile.mkdtemp(prefix="bench-payments-"))
     processes: list[subprocess.Popen] = []
     try:
-        processes.append(start_gunicorn(port, workdir))
+        processes.append(
+            start_gunicorn(
+                port,
+                workdir,
+                workers=GUNICORN_WORKERS,
+                threads=GUNICORN_THREADS,
+                pool_size=GUNICORN_DB_POOL,
+                # print_rpc_calls counts the chain HTTP calls per verification from it.
+                access_log=True,
+            )
+        )
         run(options, processes, workdir)
     except BaseException:
         print(f"\nlogs of gunicorn and the worker: {workdir}", file=sys.stderr)
@@ -107,12 +125,6 @@ def parse_arguments():
     return options
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def configure_environment(options, port: int) -> None:
     """The environment of this process, gunicorn and the worker (they inherit it)."""
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -138,111 +150,12 @@ def configure_environment(options, port: int) -> None:
     )
 
 
-def create_database_if_missing(database_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if exists.fetchone() is None:
-            connection.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
-
-def redis_client():
-    import redis
-
-    return redis.Redis.from_url(os.environ["REDIS_URL"])
-
-
-def flush_redis() -> None:
-    redis_client().flushdb()
-
-
 def drop_queued_tasks() -> None:
     """Forget the verify tasks submit_hash queued on commit: the measurement enqueues its own."""
     client = redis_client()
     keys = [key for key in client.scan_iter(match="celery*") if client.type(key) == b"list"]
     if keys:
         client.delete(*keys)
-
-
-def _exit_on_sigterm(signum, frame):
-    raise SystemExit(128 + signum)
-
-
-# --- processes -------------------------------------------------------------------------------
-
-
-def start_gunicorn(port: int, workdir: Path) -> subprocess.Popen:
-    import httpx
-
-    command = [
-        sys.executable, "-m", "gunicorn", "viralcore.wsgi", "--bind", f"127.0.0.1:{port}",
-        "--worker-class", "gthread", "--workers", str(GUNICORN_WORKERS),
-        "--threads", str(GUNICORN_THREADS), "--log-level", "warning",
-        "--access-logfile", str(workdir / "access.log"), "--access-logformat", "%(U)s %(s)s",
-    ]  # fmt: skip
-    env = {**os.environ, "DB_POOL_MAX_SIZE": str(GUNICORN_DB_POOL)}
-    process = spawn(command, env, workdir / "gunicorn.log")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health/", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop(process)
-    raise SystemExit(f"gunicorn did not start; see {workdir / 'gunicorn.log'}")
-
-
-def start_worker(pool: str, concurrency: int, workdir: Path) -> subprocess.Popen:
-    from viralcore.celery import app
-
-    name = f"bench-payments-{os.getpid()}-{concurrency}@{socket.gethostname()}"
-    command = [
-        sys.executable, "-m", "celery", "-A", "viralcore", "worker", "-Q", "payments",
-        "-P", pool, "-c", str(concurrency), "-n", name, "--loglevel", "WARNING",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
-    # Every verifier thread holds a pooled connection from its lease to the end of the task
-    # (prefork: each child has a pool of its own and needs one or two of it).
-    env = {**os.environ, "DB_POOL_MAX_SIZE": str(concurrency + 2)}
-    process = spawn(command, env, workdir / f"worker-{concurrency}.log")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        if app.control.ping(destination=[name], timeout=1.0):
-            return process
-    stop(process)
-    raise SystemExit(f"the Celery worker did not start; see {workdir}/worker-{concurrency}.log")
-
-
-def spawn(command: list[str], env: dict, log_path: Path) -> subprocess.Popen:
-    with log_path.open("ab") as log:
-        # A session of its own: stopped by this script (also on Ctrl-C), group and all.
-        return subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -367,7 +280,17 @@ def run(options, processes: list, workdir: Path) -> None:
             )
             continue
         batch = rest if number == 0 else prepare_claims(len(rest), run_id, batch=number)
-        worker = start_worker(options.pool, concurrency, workdir)
+        worker = start_worker(
+            "payments",
+            options.pool,
+            concurrency,
+            workdir,
+            # A name of its own for each --concurrency value's worker, one after the other.
+            bench=f"payments-{concurrency}",
+            # Every verifier thread holds a pooled connection from its lease to the end of the
+            # task (prefork: each child has a pool of its own and needs one or two of it).
+            pool_size=concurrency + 2,
+        )
         processes.append(worker)
         try:
             result = through_worker(batch, options.timeout, gunicorn=processes[0], worker=worker)
@@ -447,16 +370,8 @@ def enough_connections(concurrency: int) -> bool:
     This run may hold: the worker's pool (concurrency + 2), both gunicorn pools, and this
     process's own (the poller and the pg_stat_activity probe).
     """
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('max_connections')::int, count(*) FILTER "
-            "(WHERE datname IS DISTINCT FROM current_database()) FROM pg_stat_activity"
-        )
-        limit, others = cursor.fetchone()
     ours = concurrency + 2 + GUNICORN_WORKERS * GUNICORN_DB_POOL + 2
-    return ours + others + CONNECTION_HEADROOM <= limit
+    return ours + CONNECTION_HEADROOM <= free_connections()
 
 
 def print_row(label: str, result: dict, baseline_rate: float) -> None:

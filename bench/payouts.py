@@ -30,7 +30,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,14 +37,23 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from contextlib import suppress
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+from processes import (
+    ROOT,
+    create_database_if_missing,
+    exit_on_sigterm,
+    flush_redis,
+    free_connections,
+    free_port,
+    redis_client,
+    start_gunicorn,
+    start_worker,
+    stop,
+)
 from procstat import bench_backends, cpu_snapshot, cpu_used
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/viralcore_bench_payouts"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"  # 14 is CI's, 15 the other benches'
 # Enough threads that every worker thread's call, plus the creates still sleeping after their
@@ -85,11 +93,19 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     with open(os.devnull, "w") as quiet:
         call_command("setup_roles", stdout=quiet)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     workdir = Path(tempfile.mkdtemp(prefix="bench-payouts-"))
     processes: list[subprocess.Popen] = []
     try:
-        processes.append(start_gunicorn(port, workdir, gunicorn_pool(options.concurrency)))
+        processes.append(
+            start_gunicorn(
+                port,
+                workdir,
+                workers=GUNICORN_WORKERS,
+                threads=GUNICORN_THREADS,
+                pool_size=gunicorn_pool(options.concurrency),
+            )
+        )
         if not run(options, processes, workdir):
             raise SystemExit("\nnot every withdrawal was paid exactly once: see above")
     except BaseException:
@@ -124,12 +140,6 @@ def parse_arguments():
     return options
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def configure_environment(port: int) -> None:
     """The environment of this process, gunicorn and the worker (they inherit it)."""
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -157,29 +167,6 @@ def configure_environment(port: int) -> None:
     )
 
 
-def create_database_if_missing(database_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if exists.fetchone() is None:
-            connection.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
-
-def redis_client():
-    import redis
-
-    return redis.Redis.from_url(os.environ["REDIS_URL"])
-
-
-def flush_redis() -> None:
-    redis_client().flushdb()
-
-
 def queued_messages() -> int:
     """Messages waiting in the default queue (not counting those a worker has taken)."""
     return redis_client().llen("celery")
@@ -204,84 +191,12 @@ def drop_queued_tasks() -> None:
         client.delete(*keys)
 
 
-def _exit_on_sigterm(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 # --- processes -------------------------------------------------------------------------------
 
 
 def gunicorn_pool(concurrency: int) -> int:
     """Connections per gunicorn process: GUNICORN_DB_POOL, fewer for a smaller worker."""
     return min(GUNICORN_DB_POOL, concurrency + 4)
-
-
-def start_gunicorn(port: int, workdir: Path, pool_size: int) -> subprocess.Popen:
-    import httpx
-
-    command = [
-        sys.executable, "-m", "gunicorn", "viralcore.wsgi", "--bind", f"127.0.0.1:{port}",
-        "--worker-class", "gthread", "--workers", str(GUNICORN_WORKERS),
-        "--threads", str(GUNICORN_THREADS), "--log-level", "warning",
-    ]  # fmt: skip
-    env = {**os.environ, "DB_POOL_MAX_SIZE": str(pool_size)}
-    process = spawn(command, env, workdir / "gunicorn.log")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health/", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop(process)
-    raise SystemExit(f"gunicorn did not start; see {workdir / 'gunicorn.log'}")
-
-
-def start_worker(pool: str, concurrency: int, workdir: Path) -> subprocess.Popen:
-    from viralcore.celery import app
-
-    name = f"bench-payouts-{os.getpid()}@{socket.gethostname()}"
-    command = [
-        sys.executable, "-m", "celery", "-A", "viralcore", "worker", "-Q", "celery",
-        "-P", pool, "-c", str(concurrency), "-n", name, "--loglevel", "WARNING",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
-    # send_payout gives its connection back while Flutterwave answers, but a thread holds one
-    # for its claim and its record (prefork: each child has a pool of its own).
-    env = {**os.environ, "DB_POOL_MAX_SIZE": str(concurrency + 2)}
-    process = spawn(command, env, workdir / "worker.log")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        if app.control.ping(destination=[name], timeout=1.0):
-            return process
-    stop(process)
-    raise SystemExit(f"the Celery worker did not start; see {workdir / 'worker.log'}")
-
-
-def spawn(command: list[str], env: dict, log_path: Path) -> subprocess.Popen:
-    with log_path.open("ab") as log:
-        # A session of its own: stopped by this script (also on Ctrl-C), group and all.
-        return subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -434,7 +349,16 @@ def run(options, processes: list, workdir: Path) -> bool:
     sample, rest = ids[: options.sample], ids[options.sample :]
     baseline = sequential(sample)
     print_row("sequential, in-process", baseline, baseline["rate"])
-    worker = start_worker(options.pool, options.concurrency, workdir)
+    worker = start_worker(
+        "celery",  # the default queue, where send_payout and sync_payouts go
+        options.pool,
+        options.concurrency,
+        workdir,
+        bench="payouts",
+        # send_payout gives its connection back while Flutterwave answers, but a thread holds one
+        # for its claim and its record (prefork: each child has a pool of its own).
+        pool_size=options.concurrency + 2,
+    )
     processes.append(worker)
     try:
         result = through_worker(rest, ids, options, gunicorn=processes[0], worker=worker)
@@ -562,17 +486,9 @@ def enough_connections(options) -> bool:
     This run may hold: the worker's pool (concurrency + 2; prefork: one per child), both
     gunicorn pools, and this process's own (the poller and the pg_stat_activity probe).
     """
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('max_connections')::int, count(*) FILTER "
-            "(WHERE datname IS DISTINCT FROM current_database()) FROM pg_stat_activity"
-        )
-        limit, others = cursor.fetchone()
     worker = options.concurrency + 2 if options.pool == "threads" else 2 * options.concurrency
     ours = worker + GUNICORN_WORKERS * gunicorn_pool(options.concurrency) + 2
-    return ours + others + CONNECTION_HEADROOM <= limit
+    return ours + CONNECTION_HEADROOM <= free_connections()
 
 
 # --- report ----------------------------------------------------------------------------------

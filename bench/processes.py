@@ -1,6 +1,6 @@
 """What the worker benchmarks share: their database and Redis, gunicorn serving the sandbox
-fakes, a Celery worker, and stopping both (bench/boosts.py uses it; payments.py and payouts.py
-still carry their own copies of the same functions).
+fakes, a Celery worker, and stopping both (used by bench/boosts.py, bench/payments.py and
+bench/payouts.py).
 
 Every process is started in a session of its own and stopped by its process group only, so a
 benchmark never touches anybody else's gunicorn or Celery on a shared machine.
