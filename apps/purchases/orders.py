@@ -53,7 +53,8 @@ def price_order(plan: Plan, quantity: int, comments_per_post: int | None = None)
 def parse_quantity(text: str) -> int | None:
     """A typed quantity ("250", "1,000", " 50 ") as an int, or None if it is not a number."""
     cleaned = (text or "").strip().replace(",", "").replace("_", "")
-    if not cleaned.isdigit() or len(cleaned) > 9:
+    # isascii: str.isdigit() is also true for "²", which int() refuses.
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 9:
         return None
     return int(cleaned)
 

@@ -148,7 +148,8 @@ def _choose_bank(user, replies, code: str) -> None:
 
 def _account_typed(user, replies, text: str, step) -> None:
     number = (text or "").strip().replace(" ", "")
-    if not (number.isdigit() and len(number) == 10):
+    # isascii: str.isdigit() is also true for "²" and Arabic-Indic digits, which no bank takes.
+    if not (number.isascii() and number.isdigit() and len(number) == 10):
         replies.text("⚠️ A Nigerian account number has exactly 10 digits\\. Send it again\\.", MENU)
         return
     clear_step(user.telegram_id)

@@ -55,6 +55,9 @@ def test_withdrawing_affiliate_dollars_to_a_bank_account(ada, client):
     press(client, "wd:bank:044", user=ADA)
     say(client, "12345", user=ADA)
     assert last() == "⚠️ A Nigerian account number has exactly 10 digits. Send it again."
+    for not_ascii in ("²" * 10, "٠٦٩٠٠٠٠٠٣٢"):  # str.isdigit() accepts both
+        say(client, not_ascii, user=ADA)
+        assert last() == "⚠️ A Nigerian account number has exactly 10 digits. Send it again."
     say(client, "0690000032", user=ADA)
     confirmation = last()
     assert confirmation.startswith(

@@ -58,7 +58,7 @@ FAILED = "failed"
 
 BANKS_CACHE_KEY = "flutterwave:banks:NG"
 BANKS_CACHE_SECONDS = 24 * 60 * 60
-NUBAN = re.compile(r"\d{10}")
+NUBAN = re.compile(r"[0-9]{10}")  # not \d: it matches every script's digits
 # Codes are digits in practice ("044", "50211", "090267"); anything list_banks gives is
 # accepted, but a bank *name* (the legacy bug) is refused.
 BANK_CODE = re.compile(r"[0-9A-Za-z]{2,16}")
