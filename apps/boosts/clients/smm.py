@@ -18,7 +18,6 @@ One endpoint per panel, a form-encoded POST carrying `key` and `action`. What ca
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -31,6 +30,7 @@ from django.conf import settings
 
 from apps.common.http.breaker import CircuitBreaker
 from apps.common.http.client import ProviderClient, parse_retry_after
+from apps.common.http.decimal_json import loads_decimal_json
 from apps.common.http.errors import (
     CircuitOpenError,
     ProviderBadResponse,
@@ -321,7 +321,7 @@ def _chunks(order_ids: list[str]) -> Iterator[list[str]]:
 
 def _json_of(response: httpx.Response) -> Any:
     """The answer with fractions as Decimal (charges, rates); ValueError when it is not JSON."""
-    return json.loads(response.content, parse_float=Decimal)
+    return loads_decimal_json(response.content)
 
 
 def _answered_error(response: httpx.Response) -> str | None:

@@ -7,18 +7,14 @@ malformed. Providers that send amounts as strings ("612.34000000") go through `t
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
 
 from apps.common.http.client import BODY_EXCERPT_CHARS, ProviderClient
+from apps.common.http.decimal_json import loads_decimal_json
 from apps.common.http.errors import ProviderBadResponse
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number we accept")
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -39,9 +35,7 @@ class DecimalJsonClient(ProviderClient):
 
     def _json(self, response: httpx.Response) -> Any:
         try:
-            return json.loads(
-                response.content, parse_float=Decimal, parse_constant=_refuse_constant
-            )
+            return loads_decimal_json(response.content)
         except ValueError as exc:
             raise self.unexpected(response, "malformed JSON") from exc
 
