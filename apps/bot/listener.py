@@ -13,6 +13,7 @@ import logging
 import threading
 
 import psycopg
+from django.db import OperationalError as DatabaseOperationalError
 from django.db import connection
 
 from apps.bot.inbox import WAKE_CHANNEL, wake_chats
@@ -36,10 +37,10 @@ def run_listener(stop: threading.Event) -> None:
             with _listening_connection() as listening:
                 failures = 0
                 logger.info("bot wake listener: listening on %s", WAKE_CHANNEL)
-                wake_pending_chats()
+                _wake(pending_chats())
                 while not stop.is_set():
                     _wake(next_batch(listening))
-        except psycopg.OperationalError as error:
+        except (psycopg.OperationalError, DatabaseOperationalError) as error:
             delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
             failures += 1
             logger.warning(
@@ -85,13 +86,13 @@ def _chat_id(notify) -> list[int]:
         return []
 
 
-def wake_pending_chats() -> int:
-    """Wake every chat with a pending update: they may have arrived while nobody listened."""
-    chat_ids = list(
-        TelegramUpdate.objects.filter(status=UpdateStatus.PENDING)
-        .values_list("chat_id", flat=True)
-        .distinct()[:PENDING_CHATS_AT_START]
-    )
-    connection.close()  # back to the pool: this process only listens from now on
-    wake_chats(chat_ids)
-    return len(chat_ids)
+def pending_chats() -> set[int]:
+    """Chats with a pending update: they may have arrived while nobody listened."""
+    try:
+        return set(
+            TelegramUpdate.objects.filter(status=UpdateStatus.PENDING)
+            .values_list("chat_id", flat=True)
+            .distinct()[:PENDING_CHATS_AT_START]
+        )
+    finally:
+        connection.close()  # back to the pool: this process only listens from now on

@@ -87,3 +87,28 @@ def test_a_listener_started_late_queues_the_chats_left_pending(client, listener,
     deliver(client, message_update("/start", user=ADA))  # nobody listening yet
     listener()
     assert bot_queue() == [ADA["id"]]
+
+
+@pytest.fixture
+def database_unreachable():
+    """New connections of this test (the listener's among them) go to a port nobody serves."""
+    settings_dict = connection.settings_dict  # shared with the connections other threads open
+    real_port = settings_dict["PORT"]
+    settings_dict["PORT"] = "1"
+
+    def restore():
+        settings_dict["PORT"] = real_port
+
+    yield restore
+    restore()
+
+
+def test_a_listener_survives_a_database_outage(
+    client, listener, bot_queue, database_unreachable, caplog
+):
+    listener()  # cannot connect: it says so and tries again
+    assert "bot wake listener: database unavailable" in caplog.text
+    database_unreachable()  # the database is back
+    time.sleep(1.5)  # the first retry comes after a second
+    deliver(client, message_update("/start", user=ADA))
+    assert bot_queue() == [ADA["id"]]
