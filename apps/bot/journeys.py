@@ -14,6 +14,7 @@ from apps.bot.incoming import Incoming
 from apps.bot.outbox import queue_callback_answer, queue_photo, queue_text
 from apps.bot.selectors import affiliate_summary, balance_summary
 from apps.bot.user_cache import cached_bot_user
+from apps.common.typed import whole_number
 from apps.users.services import register_bot_user, touch_last_seen
 
 logger = logging.getLogger(__name__)
@@ -158,8 +159,7 @@ def _referrer_id(argument: str) -> int | None:
     """42 for "ref_42"; None for anything else (a made-up link is simply no referral)."""
     if not argument.startswith("ref_"):
         return None
-    digits = argument[4:]
-    return int(digits) if digits.isdigit() and len(digits) <= 15 else None
+    return whole_number(argument[4:], max_digits=15)
 
 
 def _may_proceed(user, replies: Replies) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from apps.bot import journeys
 from apps.bot.conversation import clear_step, enter_step
 from apps.bot.texts import NOT_UNDERSTOOD, md, money
+from apps.common.typed import whole_number
 from apps.purchases import messages
 from apps.purchases.assets import ASSETS
 from apps.purchases.followup import InvalidFollowUp
@@ -261,8 +262,7 @@ def _active_plan(args: list[str]) -> Plan | None:
 
 
 def _int(args: list[str], index: int) -> int | None:
-    value = args[index] if len(args) > index else ""
-    return int(value) if value.isdigit() and len(value) <= 9 else None
+    return whole_number(args[index] if len(args) > index else "", max_digits=9)
 
 
 def _not_understood(replies) -> None:

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
+from apps.common.typed import whole_number
 from apps.purchases.models import Plan, Product
 
 CENT = Decimal("0.01")
@@ -52,11 +53,7 @@ def price_order(plan: Plan, quantity: int, comments_per_post: int | None = None)
 
 def parse_quantity(text: str) -> int | None:
     """A typed quantity ("250", "1,000", " 50 ") as an int, or None if it is not a number."""
-    cleaned = (text or "").strip().replace(",", "").replace("_", "")
-    # isascii: str.isdigit() is also true for "²", which int() refuses.
-    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 9:
-        return None
-    return int(cleaned)
+    return whole_number((text or "").strip().replace(",", "").replace("_", ""), max_digits=9)
 
 
 def unit_label(plan: Plan) -> str:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.bot import journeys
 from apps.bot.conversation import clear_step, enter_step
 from apps.bot.texts import NOT_UNDERSTOOD, md, money
+from apps.common.typed import whole_number
 from apps.withdrawals.amounts import parse_amount
 from apps.withdrawals.drafts import ACCOUNT_STEP, BANK_STEP
 from apps.withdrawals.errors import WithdrawalRefused
@@ -72,10 +73,10 @@ def route(user, replies, args: list[str], *, bot_username: str) -> None:
         _ask_amount(user, replies, value)
     elif action == "bank" and value:
         _choose_bank(user, replies, value)
-    elif action == "confirm" and value.isdigit():
-        _confirm(user, replies, int(value))
-    elif action == "cancel" and value.isdigit():
-        _cancel(user, replies, int(value))
+    elif action == "confirm" and (draft_id := whole_number(value, max_digits=18)) is not None:
+        _confirm(user, replies, draft_id)
+    elif action == "cancel" and (withdrawal_id := whole_number(value, max_digits=18)) is not None:
+        _cancel(user, replies, withdrawal_id)
     else:
         replies.text(NOT_UNDERSTOOD)
         replies.menu()
@@ -148,8 +149,7 @@ def _choose_bank(user, replies, code: str) -> None:
 
 def _account_typed(user, replies, text: str, step) -> None:
     number = (text or "").strip().replace(" ", "")
-    # isascii: str.isdigit() is also true for "²" and Arabic-Indic digits, which no bank takes.
-    if not (number.isascii() and number.isdigit() and len(number) == 10):
+    if len(number) != 10 or whole_number(number, max_digits=10) is None:
         replies.text("⚠️ A Nigerian account number has exactly 10 digits\\. Send it again\\.", MENU)
         return
     clear_step(user.telegram_id)

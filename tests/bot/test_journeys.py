@@ -62,7 +62,9 @@ def test_a_referral_link_never_changes_an_existing_users_referrer(telegram, clie
     assert BotUser.objects.get(telegram_id=BAYO["id"]).referrer is None
 
 
-@pytest.mark.parametrize("argument", ["ref_5123456789", "ref_999", "ref_abc", "promo"])
+@pytest.mark.parametrize(
+    "argument", ["ref_5123456789", "ref_999", "ref_abc", "ref_²", "ref_" + "9" * 40, "promo"]
+)
 def test_self_unknown_and_malformed_referrals_register_without_a_referrer(
     telegram, client, argument
 ):

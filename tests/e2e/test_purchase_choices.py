@@ -50,6 +50,7 @@ def test_made_up_callback_data_changes_nothing(shop, client):
     for data in (
         "buy:plan:t9",
         "buy:qty:t2:abc:0",
+        "buy:qty:t2:²:0",  # str.isdigit() says yes, int() says no
         "buy:cpp:tgt:7",
         "buy:pay:t2:25:0:doge",
         "buy:",

@@ -105,6 +105,9 @@ def test_cancelling_while_it_waits_gives_the_money_back(ada, client):
 def test_made_up_bank_and_draft_buttons_change_nothing(ada, client):
     press(client, "wd:bank:044", user=ADA)  # not in a bank step
     assert bot_said(ADA["id"])[-2].startswith("❓ I didn't understand that")
+    for made_up in ("wd:confirm:²", "wd:cancel:²", "wd:confirm:" + "9" * 40):
+        press(client, made_up, user=ADA)
+        assert bot_said(ADA["id"])[-2].startswith("❓ I didn't understand that")
     press(client, "wd:confirm:999", user=ADA)
     assert last().startswith("⏰ This confirmation has expired")
     assert not Withdrawal.objects.exists()
