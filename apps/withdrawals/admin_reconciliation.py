@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from apps.audit.export import neutralise_formula
+from apps.common.typed import whole_number
 from apps.withdrawals.reconciliation_models import (
     DiscrepancyKind,
     ReconciliationItem,
@@ -146,9 +147,10 @@ class ReconciliationRunAdmin(ReconciliationReadOnly):
     def export_view(self, request, object_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        if not str(object_id).isdigit():
+        run_id = whole_number(str(object_id), max_digits=18)
+        if run_id is None:
             raise Http404("No such run.")
-        run = get_object_or_404(ReconciliationRun, pk=object_id)
+        run = get_object_or_404(ReconciliationRun, pk=run_id)
         return items_csv_response(run)
 
 

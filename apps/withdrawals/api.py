@@ -32,6 +32,7 @@ from rest_framework.permissions import BasePermission, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
+from apps.common.typed import whole_number
 from apps.withdrawals import selectors
 from apps.withdrawals.errors import NotWaiting, WithdrawalRefused
 from apps.withdrawals.models import BalanceKind, Status, Withdrawal
@@ -136,9 +137,9 @@ def parse_filters(params) -> Filters:
     if raw := given("requested_to"):
         found["requested_before"] = _bound("requested_to", raw, end=True)
     if raw := given("telegram_id"):
-        if not raw.isdigit() or len(raw) > 20:
+        if (telegram_id := whole_number(raw, max_digits=20)) is None:
             raise InvalidFilter("telegram_id", "must be a Telegram user id (digits).")
-        found["telegram_id"] = int(raw)
+        found["telegram_id"] = telegram_id
     filters = Filters(**found)
     start, stop = filters.requested_from, filters.requested_before
     if start is not None and stop is not None and start >= stop:

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.common.typed import whole_number
 from apps.ledger.models import Entry
 from apps.ledger.selectors import balances_for
 from apps.withdrawals.models import Approval, PayoutAttempt, PayoutMode, Status, Withdrawal
@@ -123,8 +124,7 @@ def _search_condition(term: str) -> Q:
     if match := _PAYOUT_REFERENCE.match(term):
         by_attempt = PayoutAttempt.objects.filter(reference__iexact=term).values("withdrawal_id")
         return Q(pk__in=by_attempt) | Q(pk=int(match[1]))
-    if term.isdigit():
-        number = int(term)
+    if (number := whole_number(term, max_digits=40)) is not None:
         by_transfer = PayoutAttempt.objects.filter(transfer_id=number).values("withdrawal_id")
         found = Q(user__telegram_id=number) | Q(transfer_id=number) | Q(pk__in=by_transfer)
         if len(term) == 4:

@@ -177,6 +177,7 @@ def test_filters_by_telegram_id_and_request_dates(client, finance, three, second
         ({"requested_to": "2026-02-30"}, "requested_to"),
         ({"requested_from": "2026-03-11", "requested_to": "2026-03-10"}, "requested_from"),
         ({"telegram_id": "@ada"}, "telegram_id"),
+        ({"telegram_id": "²"}, "telegram_id"),  # str.isdigit() says yes, int() says no
     ],
 )
 def test_a_refused_filter_is_a_400_naming_it(client, finance, params, parameter):

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from apps.common.http.breaker import CircuitBreaker
 from apps.common.http.errors import ProviderRejected
+from apps.common.typed import whole_number
 from apps.purchases.clients.decimal_json import DecimalJsonClient, to_decimal
 
 BREAKER_NAME = "flutterwave"
@@ -176,8 +177,9 @@ def parse_expiry(value: Any) -> datetime | None:
     """account_expiration as Flutterwave writes it: epoch ms or s, ISO 8601, or naive local."""
     if isinstance(value, bool) or value in (None, ""):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    digits = whole_number(value.strip(), max_digits=20) if isinstance(value, str) else None
+    if digits is not None:
+        value = digits
     if isinstance(value, int | Decimal):
         try:
             number = int(value)
@@ -609,8 +611,8 @@ def parse_transfer_webhook(body: bytes) -> TransferEvent | None:
     if not isinstance(data, dict):
         return None
     transfer_id = data.get("id")
-    if isinstance(transfer_id, str) and transfer_id.strip().isdigit():
-        transfer_id = int(transfer_id.strip())
+    if isinstance(transfer_id, str):
+        transfer_id = whole_number(transfer_id.strip(), max_digits=20)
     if isinstance(transfer_id, bool) or not isinstance(transfer_id, int) or transfer_id < 1:
         transfer_id = None
     reference = data.get("reference")
