@@ -6,14 +6,14 @@ import os
 from pathlib import Path
 
 
-def cpu_snapshot(gunicorn, worker) -> dict[str, float | dict]:
+def cpu_snapshot(gunicorn, worker, *, database_url: str | None = None) -> dict[str, float | dict]:
     """CPU seconds (user + system) used so far by each party of the measurement."""
     own = os.times()
     return {
         "worker": tree_cpu_seconds(worker.pid),
         "gunicorn": tree_cpu_seconds(gunicorn.pid),
         # Per backend: pools open connections during the run.
-        "postgres": {pid: cpu_seconds(pid) for pid in bench_backends()},
+        "postgres": {pid: cpu_seconds(pid) for pid in bench_backends(database_url)},
         "bench": own.user + own.system,
     }
 
@@ -57,10 +57,22 @@ def tree_cpu_seconds(root: int) -> float:
     return total
 
 
-def bench_backends() -> list[int]:
-    """Process ids of the PostgreSQL backends connected to the bench database."""
+BACKENDS_SQL = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+
+
+def bench_backends(database_url: str | None = None) -> list[int]:
+    """Process ids of the PostgreSQL backends connected to the bench database.
+
+    Through Django's connection, or through DATABASE_URL by psycopg for a bench that does not
+    set Django up (bench/webhook.py).
+    """
+    if database_url:
+        import psycopg
+
+        with psycopg.connect(database_url, autocommit=True) as connection:
+            return [row[0] for row in connection.execute(BACKENDS_SQL).fetchall()]
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        cursor.execute(BACKENDS_SQL)
         return [row[0] for row in cursor.fetchall()]

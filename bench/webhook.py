@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import httpx
-from procstat import cpu_seconds, cpu_used, tree_cpu_seconds
+from procstat import cpu_snapshot, cpu_used
 
 REPO = Path(__file__).resolve().parents[1]
 PORT = 8765
@@ -165,38 +165,23 @@ async def load(make_request) -> dict:
 
 def measure(make_request, server, listener) -> dict:
     """One load run, plus the CPU each party spent on it, in milliseconds per accepted request."""
-    before = cpu_snapshot(server, listener)
+    before = cpu_snapshot(server, listener, database_url=DATABASE_URL)
     result = asyncio.run(load(make_request))
-    used = cpu_used(before, cpu_snapshot(server, listener))
+    used = cpu_used(before, cpu_snapshot(server, listener, database_url=DATABASE_URL))
     accepted = max(result["rate"] * DURATION, 1)
     result["cpu_ms"] = {party: seconds * 1000 / accepted for party, seconds in used.items()}
     return result
 
 
-def cpu_snapshot(server, listener) -> dict:
-    own = os.times()
-    return {
-        "gunicorn": tree_cpu_seconds(server.pid),
-        "postgres": {pid: cpu_seconds(pid) for pid in bench_backends()},
-        "listener": tree_cpu_seconds(listener.pid),
-        "load": own.user + own.system,
-    }
-
-
-def bench_backends() -> list[int]:
-    """PostgreSQL backends connected to the bench database (psycopg: Django is not set up)."""
-    import psycopg
-
-    with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
-        rows = connection.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-        ).fetchall()
-    return [row[0] for row in rows]
+# procstat's parties as this bench names them: its "worker" is the wake listener here and its
+# "bench" this load generator.
+PARTIES = (("gunicorn", "gunicorn"), ("postgres", "postgres"), ("worker", "listener"),
+           ("bench", "load"))  # fmt: skip
 
 
 def print_round(number: int, trivial: dict, webhook: dict) -> None:
     for name, result in (("/health/", trivial), ("webhook", webhook)):
-        cpu = "  ".join(f"{party} {ms:.2f}" for party, ms in result["cpu_ms"].items())
+        cpu = "  ".join(f"{label} {result['cpu_ms'][party]:.2f}" for party, label in PARTIES)
         print(
             f"{number:<6}{name:<10}{result['rate']:>8.0f}{result['p50_ms']:>8.1f}"
             f"{result['p99_ms']:>8.1f}{result['failures']:>7}   {cpu}"

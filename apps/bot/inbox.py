@@ -13,6 +13,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from apps.bot.models import TelegramUpdate, UpdateStatus
+from apps.common.http.decimal_json import refuse_nan_and_infinity
 
 # Update types the bot acts on. Others (polls, reactions, inline queries…) are acknowledged
 # and dropped: storing them would leave rows that look like work nobody will do.
@@ -67,17 +68,13 @@ def load_update_json(body: bytes):
     (\\ud800) inside strings, which Python reads; Telegram sends neither, and a body that does
     gets U+FFFD in their place rather than a failed update.
     """
-    data = json.loads(body, parse_constant=_refuse_constant)
+    data = json.loads(body, parse_constant=refuse_nan_and_infinity)
     if any(escape in body for escape in _SUSPECT_ESCAPES):  # cheap test: almost never true
         data = _storable(data)
     return data
 
 
 _SUSPECT_ESCAPES = (b"\\u0000", b"\\ud", b"\\uD")
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
 
 
 def _storable(value):

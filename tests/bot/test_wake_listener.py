@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from apps.bot.inbox import WAKE_CHANNEL
 from apps.bot.listener import run_listener
-from apps.bot.webhook import SECRET_HEADER
+from tests.bot.conftest import deliver as deliver_to_webhook
 from tests.bot.telegram_updates import message_update, private_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -22,13 +20,7 @@ BOB = private_user(telegram_id=5987654321, first_name="Bob", username="bob")
 
 
 def deliver(client, update):
-    response = client.post(
-        "/telegram/webhook/",
-        data=json.dumps(update),
-        content_type="application/json",
-        headers={SECRET_HEADER: settings.TELEGRAM_WEBHOOK_SECRET},
-    )
-    assert response.status_code == 200
+    assert deliver_to_webhook(client, update).status_code == 200
 
 
 def notifications_within(listening, seconds=1.0) -> list[str]:

@@ -17,6 +17,7 @@ from django.db.models import F, Sum
 from apps.audit.services import record_event
 from apps.boosts.links import TELEGRAM, X
 from apps.boosts.models import BoostOrder
+from apps.common.typed import whole_number
 from apps.purchases.models import Product, Purchase
 
 PRODUCT_FOR_PLATFORM = {X: Product.X_ENGAGEMENT, TELEGRAM: Product.TG_ENGAGEMENT}
@@ -146,8 +147,8 @@ def _is_id(value) -> bool:
         return False
     if isinstance(value, int):
         return 0 < value < 2**63
-    text = str(value)
-    return text.isascii() and text.isdigit() and 0 < len(text) <= 18 and int(text) > 0
+    number = whole_number(str(value), max_digits=18)
+    return number is not None and number > 0
 
 
 @transaction.atomic

@@ -14,8 +14,9 @@ from typing import Any
 
 def loads_decimal_json(content: bytes | str) -> Any:
     """CONTENT parsed with fractions as Decimal; ValueError when it is not strict JSON."""
-    return json.loads(content, parse_float=Decimal, parse_constant=_refuse_constant)
+    return json.loads(content, parse_float=Decimal, parse_constant=refuse_nan_and_infinity)
 
 
-def _refuse_constant(name: str) -> Any:
+def refuse_nan_and_infinity(name: str) -> Any:
+    """json's parse_constant: NaN, Infinity and -Infinity make the body malformed."""
     raise ValueError(f"{name} is not a number we accept")
